@@ -1,0 +1,145 @@
+"""The explorer's model core: one loaded bundle behind compiled, fixed-shape batch calls.
+
+Each call kind (decode, encode) is one `tf.function` with a fixed input signature, so it is
+traced exactly once. Inputs are padded up to a small set of bucket sizes, so the kernels see
+only a handful of shapes, all primed at start-up (`ModelCore.warm_up`); no request pays for
+tracing or for a first-time kernel set-up, whatever its batch size. Calls are safe from
+several threads at once (TensorFlow runs a traced function concurrently; tracing happens up
+front). TensorFlow places the work on a GPU when it sees one.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cvae.data import binarize
+
+BUCKETS = (1, 16, 64, 256, 1024)
+
+
+def bucket_for(n: int, buckets: tuple[int, ...] = BUCKETS) -> int:
+    """Smallest bucket holding ``n`` rows (the largest bucket for bigger batches)."""
+    for b in buckets:
+        if n <= b:
+            return b
+    return buckets[-1]
+
+
+def _pad(a: np.ndarray, size: int) -> np.ndarray:
+    if len(a) == size:
+        return a
+    pad = np.zeros((size - len(a), *a.shape[1:]), a.dtype)
+    return np.concatenate([a, pad])
+
+
+class ModelCore:
+    """Decode latent codes and encode digits for one model, in compiled batched calls."""
+
+    def __init__(self, vae: Any, warm: bool = True) -> None:
+        import tensorflow as tf
+
+        self.vae = vae
+        latent = vae.latent
+
+        @tf.function(input_signature=[tf.TensorSpec([None, latent], tf.float32)])
+        def decode(z: tf.Tensor) -> tf.Tensor:
+            return vae.likelihood(z).mean()[..., 0]
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
+        def encode(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            q = vae.posterior(x)
+            return q.mean(), q.stddev()
+
+        self._decode_fn = decode
+        self._encode_fn = encode
+        if warm:
+            self.warm_up()
+
+    # --- facts about the model ---------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.vae.name
+
+    @property
+    def latent(self) -> int:
+        return self.vae.latent
+
+    @property
+    def conditional(self) -> bool:
+        return self.vae.conditional
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.vae.config
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.vae.metrics
+
+    @cached_property
+    def param_count(self) -> int:
+        return self.vae.count_params()
+
+    @cached_property
+    def prior_means(self) -> np.ndarray | None:
+        """Learned class means ``[10, L]`` of a class-prior model, else ``None``."""
+        if not self.conditional:
+            return None
+        return self.vae.class_means().numpy().astype(np.float64)
+
+    # --- compiled batch calls ----------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Trace both calls and prime every bucket shape once."""
+        for b in BUCKETS:
+            self.decode(np.zeros((b, self.latent), np.float32))
+            self.encode(np.zeros((b, 28, 28), np.uint8))
+
+    def _batched(self, fn: Any, a: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        out = []
+        for start in range(0, len(a), BUCKETS[-1]):
+            chunk = a[start:start + BUCKETS[-1]]
+            res = fn(_pad(chunk, bucket_for(len(chunk))))
+            res = res if isinstance(res, tuple | list) else (res,)
+            out.append(tuple(r.numpy()[: len(chunk)] for r in res))
+        return out
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Bernoulli means ``[N, 28, 28]`` (float32 in [0, 1]) of p(x | z) for codes ``[N, L]``."""
+        z = np.asarray(z, np.float32).reshape(-1, self.latent)
+        if len(z) == 0:
+            return np.zeros((0, 28, 28), np.float32)
+        return np.concatenate([r[0] for r in self._batched(self._decode_fn, z)])
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior means and standard deviations ``[N, L]`` of uint8 or {0,1} images."""
+        x = binarize(np.asarray(images).reshape(-1, 28, 28))
+        if len(x) == 0:
+            return np.zeros((0, self.latent), np.float32), np.zeros((0, self.latent), np.float32)
+        parts = self._batched(self._encode_fn, x)
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+
+    def trace_count(self) -> int:
+        """How many times the compiled calls have been traced; constant after `warm_up`."""
+        return sum(fn.experimental_get_tracing_count()
+                   for fn in (self._decode_fn, self._encode_fn))
+
+    def class_log_prior(self, codes: np.ndarray) -> np.ndarray:
+        """log N(z; mu_y, I) for each class y, ``[N, 10]`` (class-prior models only)."""
+        if not self.conditional:
+            raise ValueError(f"{self.name} has no class prior")
+        z = np.asarray(codes, np.float32).reshape(-1, 1, self.latent)
+        return self.vae.prior(np.arange(10)).log_prob(z).numpy()
+
+
+def load_core(path: str | os.PathLike[str]) -> ModelCore:
+    """Load the bundle at ``path`` and return its warmed-up `ModelCore`."""
+    import cvae
+
+    return ModelCore(cvae.load(Path(path)))

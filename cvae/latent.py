@@ -1,0 +1,186 @@
+"""Pure latent-space and image maths for the explorer (NumPy only, no TensorFlow).
+
+Conventions: a *frame* maps latent codes ``[..., L]`` to 2-D view coordinates and back;
+for 2-D models it is the identity. Grids are returned row-major with row 0 at the top, the
+first view axis growing to the right and the second growing upwards, so a grid image lines
+up with the scatter plot beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+DIGIT = 28
+
+
+def normal_quantiles(n: int, upper: float = 0.95) -> np.ndarray:
+    """``n`` standard-normal quantiles at probabilities evenly spaced in [1-upper, upper]."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if not 0.5 < upper < 1.0:
+        raise ValueError(f"upper must be in (0.5, 1), got {upper}")
+    probs = np.linspace(1.0 - upper, upper, n) if n > 1 else np.array([0.5])
+    dist = NormalDist()
+    return np.array([dist.inv_cdf(float(p)) for p in probs])
+
+
+def grid_offsets(n: int, upper: float = 0.95, scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """2-D offsets of an n x n quantile grid, ``[n*n, 2]``, row-major, top row first."""
+    q = normal_quantiles(n, upper)
+    scale = np.broadcast_to(np.asarray(scale, np.float64), (2,))
+    xs = q * scale[0]
+    ys = q[::-1] * scale[1]  # top row = largest second coordinate
+    gx, gy = np.meshgrid(xs, ys)  # [row, col]
+    return np.stack([gx.ravel(), gy.ravel()], axis=-1)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A 2-D view of an L-D latent space: ``coords = z @ basis`` with orthonormal columns."""
+
+    basis: np.ndarray  # [L, 2]
+
+    @property
+    def latent(self) -> int:
+        return int(self.basis.shape[0])
+
+    def project(self, z: np.ndarray) -> np.ndarray:
+        """View coordinates ``[..., 2]`` of codes ``[..., L]``."""
+        return np.asarray(z, np.float64) @ self.basis
+
+    def lift(self, coords: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Codes whose view coordinates are ``coords`` and whose remaining (off-view)
+        components equal those of ``base``: ``base + (coords - project(base)) @ basis.T``."""
+        base = np.asarray(base, np.float64)
+        delta = np.asarray(coords, np.float64) - self.project(base)
+        return base + delta @ self.basis.T
+
+
+def identity_frame(latent: int = 2) -> Frame:
+    """The frame of a 2-D model (or the first two axes of a larger one)."""
+    return Frame(np.eye(latent, 2))
+
+
+def pca_frame(codes: np.ndarray) -> Frame:
+    """Identity for 2-D codes; else the two leading principal directions of ``codes``.
+
+    Signs are fixed so each direction's largest-magnitude component is positive, making
+    the frame deterministic for the same codes.
+    """
+    codes = np.asarray(codes, np.float64)
+    if codes.ndim != 2 or codes.shape[0] < 2:
+        raise ValueError(f"need codes shaped [N>=2, L], got {codes.shape}")
+    latent = codes.shape[1]
+    if latent <= 2:
+        return identity_frame(latent)
+    _, _, vt = np.linalg.svd(codes - codes.mean(axis=0), full_matrices=False)
+    basis = vt[:2].T.copy()
+    for j in range(2):
+        if basis[np.argmax(np.abs(basis[:, j])), j] < 0:
+            basis[:, j] *= -1
+    return Frame(basis)
+
+
+def shifted_grid(frame: Frame, centre: np.ndarray, n: int, upper: float = 0.95,
+                 scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """Codes ``[n*n, L]`` of a quantile grid centred on ``centre`` in the view plane,
+    with the off-view components held at ``centre`` (the write-up's class-mean grid)."""
+    coords = frame.project(centre) + grid_offsets(n, upper, scale)
+    return frame.lift(coords, centre)
+
+
+def class_centres(codes: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.ndarray:
+    """Mean code of each class ``[classes, L]`` (NaN rows for absent classes)."""
+    codes = np.asarray(codes, np.float64)
+    labels = np.asarray(labels)
+    out = np.full((classes, codes.shape[1]), np.nan)
+    for c in range(classes):
+        members = codes[labels == c]
+        if len(members):
+            out[c] = members.mean(axis=0)
+    return out
+
+
+def mixture_moments(means: np.ndarray, component_var: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and per-axis standard deviation of an equal-weight Gaussian mixture with
+    component means ``means`` ``[K, D]`` and isotropic variance ``component_var``."""
+    means = np.asarray(means, np.float64)
+    centre = means.mean(axis=0)
+    std = np.sqrt(component_var + means.var(axis=0))
+    return centre, std
+
+
+def interpolate(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
+    """``steps`` codes evenly spaced on the straight line from ``a`` to ``b`` inclusive."""
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    a = np.asarray(a, np.float64)
+    return a + t * (np.asarray(b, np.float64) - a)
+
+
+def view_bounds(points: np.ndarray, pad: float = 0.5, step: float = 0.5,
+                quantile: float = 0.001) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Slider ranges covering the central (1 - 2*quantile) of ``points`` ``[N, 2]`` plus
+    ``pad``, rounded outwards to multiples of ``step``; always containing [-3, 3]."""
+    pts = np.asarray(points, np.float64)
+    lo = np.minimum(np.quantile(pts, quantile, axis=0) - pad, -3.0)
+    hi = np.maximum(np.quantile(pts, 1.0 - quantile, axis=0) + pad, 3.0)
+    lo = np.floor(lo / step) * step
+    hi = np.ceil(hi / step) * step
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Tile ``rows * cols`` images ``[N, h, w]`` row-major into one ``[rows*h, cols*w]``."""
+    images = np.asarray(images)
+    n, h, w = images.shape
+    if n != rows * cols:
+        raise ValueError(f"{n} images do not fill a {rows} x {cols} grid")
+    return images.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upscaling of a 2-D image by an integer factor (crisp pixels)."""
+    if factor < 1:
+        raise ValueError(f"factor must be >= 1, got {factor}")
+    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
+
+
+def to_uint8(probs: np.ndarray, invert: bool = False) -> np.ndarray:
+    """Probabilities in [0, 1] to uint8 grey levels (optionally ink-on-paper)."""
+    p = np.clip(np.asarray(probs, np.float64), 0.0, 1.0)
+    if invert:
+        p = 1.0 - p
+    return np.round(p * 255.0).astype(np.uint8)
+
+
+def selected_index(selection: object, n_points: int) -> int | None:
+    """The test-digit index picked in a Plotly selection event, else ``None``.
+
+    ``selection`` is what ``st.plotly_chart(on_select=...)`` returns; points carry the
+    digit's index as ``customdata`` (first element if it is a list). Anything malformed
+    or out of range yields ``None``.
+    """
+    try:
+        points = selection["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        return None
+    if not isinstance(points, list | tuple):
+        return None
+    for point in points:
+        if not isinstance(point, dict):
+            continue
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple):
+            custom = custom[0] if custom else None
+        if isinstance(custom, bool):
+            continue
+        if isinstance(custom, int | float) and float(custom).is_integer():
+            index = int(custom)
+            if 0 <= index < n_points:
+                return index
+    return None

@@ -1,0 +1,185 @@
+"""One code path from a `Recipe` to a VAE that speaks in `tfp.distributions`.
+
+`VAE.prior(y)`, `VAE.posterior(x, y)` and `VAE.likelihood(z, y)` return distributions with
+event shapes ``[latent]``, ``[latent]`` and ``[28, 28, 1]``. The Keras layers live in
+`VAENetwork` (a plain container, so ``.weights.h5`` files hold nothing else); the public
+`VAE` adds the recipe, the bundle's ``config`` and ``metrics`` dicts and the maths.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from cvae.recipes import IMAGE_SHAPE, NUM_CLASSES, LayerSpec, Recipe
+
+tfd = tfp.distributions
+tfb = tfp.bijectors
+
+
+def build_sequential(specs: tuple[LayerSpec, ...], input_shape: tuple[int, ...],
+                     name: str) -> keras.Sequential:
+    """A built `keras.Sequential` from ``(class_name, config)`` layer specs.
+
+    Only built-in `keras.layers` classes are accepted, so a bundle's recipe can never name
+    arbitrary code to import.
+    """
+    layers = []
+    for cls_name, cfg in specs:
+        cls = getattr(keras.layers, cls_name, None)
+        if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
+            raise ValueError(f"{cls_name!r} is not a keras.layers class")
+        layers.append(cls(**cfg))
+    return keras.Sequential([keras.Input(shape=input_shape), *layers], name=name)
+
+
+def posterior_param_size(recipe: Recipe) -> int:
+    """Width of the encoder's last Dense layer: loc plus diagonal or triangular scale."""
+    d = recipe.latent
+    return 2 * d if recipe.posterior == "diag" else d + d * (d + 1) // 2
+
+
+class VAENetwork(keras.Model):
+    """The trainable parts of a recipe: encoder, decoder and (if any) the class-mean map."""
+
+    def __init__(self, recipe: Recipe, **kwargs: Any) -> None:
+        super().__init__(name=recipe.name.replace("-", "_"), **kwargs)
+        head: LayerSpec = ("Dense", {"units": posterior_param_size(recipe)})
+        self.encoder = build_sequential((*recipe.encoder, head), IMAGE_SHAPE, "encoder")
+        self.decoder = build_sequential(recipe.decoder, (recipe.latent,), "decoder")
+        self.prior_net = (build_sequential(recipe.prior_net, (NUM_CLASSES,), "prior_net")
+                          if recipe.conditional else None)
+        out = self.decoder.output_shape[1:]
+        if tuple(out) != IMAGE_SHAPE:
+            raise ValueError(f"recipe {recipe.name!r}: decoder outputs {out}, "
+                             f"expected {IMAGE_SHAPE}")
+        self.built = True
+
+    def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Logits of the reconstruction through the posterior mean (for summaries)."""
+        params = self.encoder(x, training=training)
+        return self.decoder(params[..., : self.decoder.input_shape[-1]], training=training)
+
+
+class VAE:
+    """A trained or fresh model of one recipe, exposing its distributions.
+
+    Attributes:
+        recipe: the `Recipe` the networks were built from.
+        net: the `VAENetwork` holding every weight.
+        config: how the model was made (recipe, training settings, provenance).
+        metrics: measured figures (test ELBO, IWAE bound, per-epoch history).
+    """
+
+    def __init__(self, recipe: Recipe, config: dict[str, Any] | None = None,
+                 metrics: dict[str, Any] | None = None) -> None:
+        self.recipe = recipe
+        self.net = VAENetwork(recipe)
+        self.config: dict[str, Any] = config if config is not None else {
+            "recipe": recipe.to_json()}
+        self.metrics: dict[str, Any] = metrics if metrics is not None else {}
+        self._fill_tril = tfb.FillScaleTriL(diag_shift=1e-5)
+
+    @property
+    def latent(self) -> int:
+        return self.recipe.latent
+
+    @property
+    def name(self) -> str:
+        return self.recipe.name
+
+    @property
+    def conditional(self) -> bool:
+        return self.recipe.conditional
+
+    def count_params(self) -> int:
+        return int(self.net.count_params())
+
+    # --- distributions ---------------------------------------------------------------------
+
+    def class_means(self) -> tf.Tensor:
+        """Learned prior means, one row per digit class (``[10, latent]``)."""
+        if self.net.prior_net is None:
+            raise ValueError(f"{self.name} has a standard prior; it has no class means")
+        return self.net.prior_net(tf.eye(NUM_CLASSES))
+
+    def prior(self, y: Any = None) -> tfd.Distribution:
+        """p(z | y): N(0, I) or N(mu_y, I); for a class prior with ``y=None`` the
+        uniform mixture over the ten classes, i.e. the label-marginal prior."""
+        d = self.latent
+        if not self.conditional:
+            shape = [d] if y is None else [tf.shape(y)[0], d]
+            return tfd.MultivariateNormalDiag(loc=tf.zeros(shape))
+        means = self.class_means()
+        if y is None:
+            return tfd.MixtureSameFamily(
+                tfd.Categorical(logits=tf.zeros([NUM_CLASSES])),
+                tfd.MultivariateNormalDiag(loc=means))
+        return tfd.MultivariateNormalDiag(loc=tf.gather(means, tf.cast(y, tf.int32)))
+
+    def posterior(self, x: Any, y: Any = None, training: bool = False) -> tfd.Distribution:
+        """q(z | x): Gaussian with diagonal or full (lower-triangular) covariance."""
+        params = self.net.encoder(tf.convert_to_tensor(x, tf.float32), training=training)
+        loc, rest = params[..., : self.latent], params[..., self.latent:]
+        if self.recipe.posterior == "diag":
+            return tfd.MultivariateNormalDiag(loc=loc, scale_diag=tf.exp(0.5 * rest))
+        return tfd.MultivariateNormalTriL(loc=loc, scale_tril=self._fill_tril(rest))
+
+    def likelihood(self, z: Any, y: Any = None, training: bool = False) -> tfd.Distribution:
+        """p(x | z): independent Bernoulli pixels on the decoder's logits.
+
+        ``z`` may carry any number of leading batch dimensions.
+        """
+        z = tf.convert_to_tensor(z, tf.float32)
+        batch_shape = tf.shape(z)[:-1]
+        flat = tf.reshape(z, [-1, self.latent])
+        logits = self.net.decoder(flat, training=training)
+        logits = tf.reshape(logits, tf.concat([batch_shape, IMAGE_SHAPE], axis=0))
+        return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32),
+                               reinterpreted_batch_ndims=3)
+
+    # --- objectives -------------------------------------------------------------------------
+
+    def elbo_terms(self, x: Any, y: Any = None, seed: Any = None,
+                   training: bool = False) -> dict[str, tf.Tensor]:
+        """Per-digit ELBO pieces from one reparameterised sample z ~ q(z|x).
+
+        Returns ``recon`` = log p(x|z), ``kl`` = KL(q(z|x) || p(z|y)) (closed form where TFP
+        has it, else the one-sample estimate), ``elbo`` = recon - kl and ``sq_error``, the
+        summed squared error of the Bernoulli means (the TF1 blog's training loss).
+        """
+        x = tf.convert_to_tensor(x, tf.float32)
+        q = self.posterior(x, y, training=training)
+        z = q.sample(seed=seed)
+        p_x = self.likelihood(z, y, training=training)
+        p_z = self.prior(y)
+        try:
+            kl = tfd.kl_divergence(q, p_z)
+        except NotImplementedError:
+            kl = q.log_prob(z) - p_z.log_prob(z)
+        recon = p_x.log_prob(x)
+        sq_error = tf.reduce_sum(tf.square(p_x.mean() - x), axis=[-3, -2, -1])
+        return {"recon": recon, "kl": kl, "elbo": recon - kl, "sq_error": sq_error}
+
+    def log_weights(self, x: Any, y: Any, k: int, seed: Any = None) -> tf.Tensor:
+        """Importance log-weights log p(x, z_k | y) - log q(z_k | x), shape ``[k, N]``."""
+        x = tf.convert_to_tensor(x, tf.float32)
+        q = self.posterior(x, y)
+        z = q.sample(k, seed=seed)                        # [k, N, latent]
+        log_px = self.likelihood(z, y).log_prob(x)        # broadcasts x over k
+        return log_px + self.prior(y).log_prob(z) - q.log_prob(z)
+
+    # --- persistence ------------------------------------------------------------------------
+
+    def save_weights(self, path: str) -> None:
+        self.net.save_weights(path)
+
+    def load_weights(self, path: str) -> None:
+        self.net.load_weights(path)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return self.net.get_weights()

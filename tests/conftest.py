@@ -1,0 +1,39 @@
+"""Shared fixtures: quiet TensorFlow, the shipped bundles and the shipped test split."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "weights"
+
+
+def shipped_bundles() -> list[Path]:
+    """Every bundle folder committed under weights/."""
+    return sorted(p.parent for p in WEIGHTS.glob("*/config.json"))
+
+
+@pytest.fixture(scope="session")
+def test_split():
+    from cvae.data import load_test_split
+
+    return load_test_split()
+
+
+@pytest.fixture(scope="session")
+def tutorial_2d():
+    import cvae
+
+    return cvae.load(WEIGHTS / "tutorial-2d")
+
+
+@pytest.fixture(scope="session")
+def class_prior_2d():
+    import cvae
+
+    return cvae.load(WEIGHTS / "class-prior-2d")

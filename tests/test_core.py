@@ -1,0 +1,71 @@
+"""The shared model core: bucketed batches, no retracing, safe under concurrent callers."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import keras
+import numpy as np
+import pytest
+
+from cvae.core import ModelCore, bucket_for
+from cvae.model import VAE
+from cvae.recipes import get_recipe
+
+
+@pytest.fixture(scope="module")
+def core() -> ModelCore:
+    keras.utils.set_random_seed(3)
+    return ModelCore(VAE(get_recipe("class-prior-2d")))
+
+
+def test_bucket_for():
+    assert [bucket_for(n) for n in (1, 2, 16, 17, 1024, 5000)] == [1, 16, 16, 64, 1024, 1024]
+
+
+@pytest.mark.parametrize("n", [1, 15, 17, 300, 2100])
+def test_decode_matches_the_model_for_any_batch_size(core, n):
+    z = np.random.default_rng(n).standard_normal((n, 2)).astype(np.float32) * 2
+    got = core.decode(z)
+    assert got.shape == (n, 28, 28) and got.dtype == np.float32
+    want = core.vae.likelihood(z).mean().numpy()[..., 0]
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_encode_matches_the_posterior(core, test_split):
+    images = test_split.images[:37]
+    mean, std = core.encode(images)
+    from cvae.data import binarize
+
+    q = core.vae.posterior(binarize(images))
+    np.testing.assert_allclose(mean, q.mean().numpy(), atol=1e-5)
+    np.testing.assert_allclose(std, q.stddev().numpy(), atol=1e-5)
+    assert core.encode(images[:0])[0].shape == (0, 2)
+
+
+def test_no_retracing_after_warm_up(core):
+    traced = core.trace_count()
+    assert traced == 2  # one graph each for decode and encode, whatever the batch size
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 16, 33, 100, 225, 700, 1500):
+        core.decode(rng.standard_normal((n, 2)))
+        core.encode(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+    assert core.trace_count() == traced
+
+
+def test_concurrent_calls_match_serial_results(core):
+    rng = np.random.default_rng(7)
+    jobs = [rng.standard_normal((int(n), 2)).astype(np.float32)
+            for n in rng.integers(1, 300, size=48)]
+    serial = [core.decode(z) for z in jobs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(core.decode, jobs))
+    for a, b in zip(serial, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_class_log_prior_prefers_the_nearest_mean(core):
+    means = core.prior_means
+    lp = core.class_log_prior(means + 0.01)
+    assert lp.shape == (10, 10)
+    assert lp.argmax(axis=1).tolist() == list(range(10))
