@@ -19,6 +19,7 @@ NUM_CLASSES = 10
 PRIORS = ("standard", "class-mean")
 POSTERIORS = ("diag", "tril")
 RECONSTRUCTIONS = ("bernoulli", "mse")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Recipe:
     epochs: int = 10
     batch_size: int = 32
     learning_rate: float = 1e-3
+    lr_schedule: str = "constant"
     published: dict[str, Any] = dataclasses.field(default_factory=dict)
     notes: str = ""
 
@@ -54,6 +56,8 @@ class Recipe:
             problems.append(
                 f"reconstruction must be one of {RECONSTRUCTIONS}, got {self.reconstruction!r}"
             )
+        if self.lr_schedule not in LR_SCHEDULES:
+            problems.append(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if (self.prior == "class-mean") != bool(self.prior_net):
             problems.append("prior_net is required exactly when prior is 'class-mean'")
         if problems:
@@ -195,7 +199,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
         prior="class-mean",
         prior_net=(_dense(4), _dense(2)),
         posterior="tril",
-        epochs=50, batch_size=32, learning_rate=1e-3,
+        epochs=60, batch_size=32, learning_rate=1e-3, lr_schedule="cosine",
         published={"epochs": 15, "batch_size": 256, "note": "no figure published"},
         notes="p(z|y) = N(mu_y, I) with mu_y a learned linear map of the one-hot label; "
               "the decoder sees z only. Its ELBO and IWAE bound log p(x | y).",
@@ -207,7 +211,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
         latent=2,
         encoder=_TUTORIAL_ENCODER,
         decoder=_TUTORIAL_DECODER,
-        epochs=50, batch_size=32, learning_rate=1e-3,
+        epochs=100, batch_size=32, learning_rate=1e-3, lr_schedule="cosine",
         published={"elbo": -156.5, "epochs": 10, "batch_size": 32, "learning_rate": 1e-4},
     ),
     Recipe(

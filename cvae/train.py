@@ -61,6 +61,16 @@ def _check_state(state: Path, settings: dict[str, Any], fresh: bool) -> None:
     marker.write_text(json.dumps(settings, sort_keys=True))
 
 
+def learning_rate(recipe: Recipe, n_train: int) -> Any:
+    """The recipe's Adam learning rate: a constant, or cosine-decayed to 0 over the run."""
+    import keras
+
+    if recipe.lr_schedule == "cosine":
+        steps = recipe.epochs * -(-n_train // recipe.batch_size)
+        return keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps)
+    return recipe.learning_rate
+
+
 def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int = 1000,
           fresh: bool = False, jit: bool = False, steps_per_execution: int = 16,
           command: str = "") -> Path:
@@ -82,8 +92,8 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
     keras.utils.set_random_seed(seed)
     vae = VAE(recipe)
     trainer = Trainer(vae, seed=seed)
-    trainer.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), jit_compile=jit,
-                    steps_per_execution=steps_per_execution)
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate(recipe, len(train_split))),
+                    jit_compile=jit, steps_per_execution=steps_per_execution)
     recorder = ProgressRecorder(vae, state)
     started = time.time()
     trainer.fit(
@@ -104,7 +114,8 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
         "recipe": recipe.to_json(),
         "training": {
             "seed": seed, "epochs": recipe.epochs, "batch_size": recipe.batch_size,
-            "learning_rate": recipe.learning_rate, "kl_weight": recipe.kl_weight,
+            "learning_rate": recipe.learning_rate, "lr_schedule": recipe.lr_schedule,
+            "kl_weight": recipe.kl_weight,
             "data_file": data_path.name, "data_sha256": settings["data_sha256"],
             "n_train": len(train_split), "command": command,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": _device(),
@@ -126,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="override the recipe's epoch count")
     parser.add_argument("--batch-size", type=int, help="override the recipe's batch size")
     parser.add_argument("--learning-rate", type=float, help="override the recipe's Adam rate")
+    parser.add_argument("--lr-schedule", choices=("constant", "cosine"),
+                        help="override the recipe's learning-rate schedule")
     parser.add_argument("--kl-weight", type=float, help="beta of a beta-VAE (default 1)")
     parser.add_argument("--out", type=Path, help="bundle folder (default weights/RECIPE)")
     parser.add_argument("--data", type=Path, help="Keras-format mnist.npz "
@@ -144,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     overrides = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                    ("learning_rate", args.learning_rate),
+                                   ("lr_schedule", args.lr_schedule),
                                    ("kl_weight", args.kl_weight)) if v is not None}
     recipe = get_recipe(args.recipe).with_overrides(**overrides)
     out = args.out or Path("weights") / args.recipe

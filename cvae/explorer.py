@@ -1,0 +1,99 @@
+"""What the explorer page derives from one model and the test split, computed once.
+
+`ModelView` holds the test-set codes, the 2-D view frame, class centres and slider bounds,
+and turns page state (class, slider point, grid settings) into latent codes. It holds no
+TensorFlow objects; decoding goes through `cvae.core.ModelCore`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cvae import latent as lt
+from cvae.data import Split
+
+STEP = 0.01  # slider resolution in view coordinates
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """Test-set encodings and the view geometry of one model."""
+
+    name: str
+    latent: int
+    conditional: bool
+    codes: np.ndarray          # [N, L] posterior means of the test digits
+    labels: np.ndarray         # [N] their classes
+    frame: lt.Frame            # codes -> view coordinates
+    coords: np.ndarray         # [N, 2] view coordinates of the codes
+    centres: np.ndarray        # [10, L] learned prior means, else per-class code means
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+
+    @property
+    def centre_coords(self) -> np.ndarray:
+        return self.frame.project(self.centres)
+
+    @property
+    def axis_titles(self) -> tuple[str, str]:
+        if self.latent == 2:
+            return "z₁", "z₂"
+        return "PC 1 of the codes", "PC 2 of the codes"
+
+    def clamp(self, xy: tuple[float, float]) -> tuple[float, float]:
+        """A view point moved inside the slider bounds and rounded to the slider step."""
+        out = []
+        for v, (lo, hi) in zip(xy, self.bounds, strict=True):
+            v = float(np.clip(v if np.isfinite(v) else 0.0, lo, hi))
+            out.append(round(round(v / STEP) * STEP, 2))
+        return out[0], out[1]
+
+    def start_point(self, digit: int) -> tuple[float, float]:
+        """Where the sliders start for a class: its centre in the view."""
+        return self.clamp(tuple(self.centre_coords[digit]))
+
+    def code_point(self, index: int) -> tuple[float, float]:
+        """Slider point of test digit ``index``."""
+        return self.clamp(tuple(self.coords[index]))
+
+    def latent_at(self, digit: int, xy: tuple[float, float]) -> np.ndarray:
+        """The code ``[L]`` shown at slider point ``xy``: off-view components held at the
+        class centre."""
+        return self.frame.lift(np.asarray(xy, np.float64), self.centres[digit])
+
+    def class_grid(self, digit: int, n: int, upper: float) -> np.ndarray:
+        """n x n codes from normal quantiles offset by the class centre (the write-up's grid)."""
+        return lt.shifted_grid(self.frame, self.centres[digit], n, upper)
+
+    def manifold(self, n: int, upper: float) -> np.ndarray:
+        """n x n codes spanning the whole prior of a 2-D model: quantiles of N(0, I), or of
+        the moment-matched class-mean mixture for a class-prior model."""
+        if self.latent != 2:
+            raise ValueError("the full manifold is shown for 2-D models only")
+        if self.conditional:
+            centre, scale = lt.mixture_moments(self.centres)
+        else:
+            centre, scale = np.zeros(2), np.ones(2)
+        return lt.shifted_grid(self.frame, centre, n, upper, scale)
+
+    def prior_samples(self, digit: int, count: int, seed: int) -> np.ndarray:
+        """Codes drawn from p(z | digit) for a class prior, else from N(0, I)."""
+        eps = np.random.default_rng(seed).standard_normal((count, self.latent))
+        return eps + (self.centres[digit] if self.conditional else 0.0)
+
+
+def build_view(core: Any, split: Split) -> ModelView:
+    """Encode ``split`` with ``core`` and derive the view geometry."""
+    codes = core.encode(split.images)[0].astype(np.float64)
+    labels = np.asarray(split.labels, np.int64)
+    frame = lt.pca_frame(codes)
+    centres = core.prior_means if core.conditional else lt.class_centres(codes, labels)
+    coords = frame.project(codes)
+    bounds = lt.view_bounds(np.concatenate([coords, frame.project(centres)]))
+    for arr in (codes, labels, coords, centres):
+        arr.setflags(write=False)  # shared between sessions: make accidental writes fail
+    return ModelView(name=core.name, latent=core.latent, conditional=core.conditional,
+                     codes=codes, labels=labels, frame=frame, coords=coords, centres=centres,
+                     bounds=bounds)

@@ -1,0 +1,102 @@
+"""Plotly figures for the explorer, as plain dicts.
+
+The 10,000-point test scatter is built once per model (`scatter_base`); each rerun only
+appends a few small overlay traces (`scatter_with_overlays`) to the cached dict, which
+Streamlit turns into a figure in milliseconds instead of re-validating every point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from cvae.explorer import ModelView
+
+CLASS_COLOURS = qualitative.T10
+SCATTER_HEIGHT = 520
+
+
+def scatter_base(view: ModelView) -> dict[str, Any]:
+    """The test-digit scatter (WebGL), one trace per class, as a figure dict.
+
+    Each point carries ``customdata = [test index, label]`` so a click identifies the digit.
+    """
+    fig = go.Figure()
+    for c in range(10):
+        idx = np.flatnonzero(view.labels == c)
+        fig.add_trace(go.Scattergl(
+            x=view.coords[idx, 0], y=view.coords[idx, 1], mode="markers", name=str(c),
+            legendgroup=str(c),
+            marker={"size": 4, "color": CLASS_COLOURS[c], "opacity": 0.5},
+            customdata=np.stack([idx, view.labels[idx]], axis=-1),
+            hovertemplate="test digit #%{customdata[0]} · a %{customdata[1]}<extra></extra>",
+        ))
+    x_title, y_title = view.axis_titles
+    (x0, x1), (y0, y1) = view.bounds
+    fig.update_layout(
+        height=SCATTER_HEIGHT, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"title": x_title, "range": [x0, x1], "zeroline": False},
+        yaxis={"title": y_title, "range": [y0, y1], "zeroline": False,
+               "scaleanchor": "x", "scaleratio": 1},
+        legend={"orientation": "h", "y": 1.08, "x": 0, "title": {"text": "digit"},
+                "itemsizing": "constant"},
+        clickmode="event+select", dragmode="pan", uirevision=view.name,
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig.to_plotly_json()
+
+
+def overlay_traces(view: ModelView, digit: int, point: tuple[float, float],
+                   picked: int | None = None) -> list[dict[str, Any]]:
+    """Class centres (the selected one larger), the picked digit and the current point."""
+    centres = view.centre_coords
+    label = "learned class means" if view.conditional else "class means of the codes"
+    sizes = [22 if c == digit else 12 for c in range(10)]
+    traces = [go.Scattergl(
+        x=centres[:, 0], y=centres[:, 1], mode="markers+text", name=label,
+        text=[str(c) for c in range(10)], textposition="top center",
+        textfont={"size": 14, "color": "#222"},
+        marker={"symbol": "diamond", "size": sizes, "color": CLASS_COLOURS[:10],
+                "line": {"width": 1.5, "color": "#222"}},
+        hovertemplate="mean of class %{text}<extra></extra>",
+    ).to_plotly_json()]
+    if picked is not None:
+        traces.append(go.Scattergl(
+            x=[view.coords[picked, 0]], y=[view.coords[picked, 1]], mode="markers",
+            name=f"picked digit #{picked}", hoverinfo="skip",
+            marker={"symbol": "circle-open", "size": 20, "color": "#d62728",
+                    "line": {"width": 3}},
+        ).to_plotly_json())
+    traces.append(go.Scattergl(
+        x=[point[0]], y=[point[1]], mode="markers", name="current point", hoverinfo="skip",
+        marker={"symbol": "x", "size": 16, "color": "#111", "line": {"width": 2,
+                                                                     "color": "#fff"}},
+    ).to_plotly_json())
+    return traces
+
+
+def scatter_with_overlays(base: dict[str, Any], overlays: list[dict[str, Any]]) -> dict[str, Any]:
+    """A new figure dict sharing ``base``'s (large) traces, plus ``overlays``."""
+    return {"data": [*base["data"], *overlays], "layout": base["layout"]}
+
+
+def elbo_curve(history: list[dict[str, float]], published: float | None = None) -> go.Figure:
+    """Test ELBO (and training ELBO) per epoch, with the write-up's figure if any."""
+    epochs = [row["epoch"] for row in history]
+    fig = go.Figure()
+    if history and "elbo" in history[0]:
+        fig.add_trace(go.Scatter(x=epochs, y=[r["elbo"] for r in history], name="train ELBO",
+                                 mode="lines", line={"dash": "dot"}))
+    if history and "val_elbo" in history[0]:
+        fig.add_trace(go.Scatter(x=epochs, y=[r["val_elbo"] for r in history],
+                                 name="test ELBO", mode="lines+markers"))
+    if published is not None:
+        fig.add_hline(y=published, line_dash="dash", line_color="#888",
+                      annotation_text=f"write-up: {published}")
+    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      xaxis_title="epoch", yaxis_title="nats per digit",
+                      legend={"orientation": "h", "y": 1.15})
+    return fig

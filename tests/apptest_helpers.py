@@ -1,0 +1,50 @@
+"""Small helpers for driving app.py with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def run_app(query: dict[str, str | list[str]] | None = None, timeout: float = 180) -> AppTest:
+    """A fresh session of the app, optionally opened from a link with ``query``."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def image_url(at: AppTest, caption_part: str) -> str:
+    """The media URL (a content hash) of the image whose caption contains ``caption_part``."""
+    for image in at.get("image"):
+        for url, caption in zip(image.value, image.captions, strict=True):
+            if caption_part in caption:
+                return url
+    captions = [c for image in at.get("image") for c in image.captions]
+    raise AssertionError(f"no image captioned with {caption_part!r}; captions: {captions}")
+
+
+def decoded_digit(at: AppTest) -> str:
+    return image_url(at, "p(x | z) at")
+
+
+def class_grid(at: AppTest) -> str:
+    return image_url(at, "offset by the class")
+
+
+def widget_values(at: AppTest) -> dict[str, object]:
+    keys = ("model", "digit", "z1", "z2", "n", "span")
+    out: dict[str, object] = {}
+    for kind in ("selectbox", "radio", "slider"):
+        for widget in at.get(kind):
+            if widget.key in keys:
+                out[widget.key] = widget.value
+    return out
+
+
+def assert_healthy(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
