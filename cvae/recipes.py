@@ -221,7 +221,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
         latent=50,
         encoder=_TUTORIAL_ENCODER,
         decoder=_TUTORIAL_DECODER,
-        epochs=100, batch_size=100, learning_rate=1e-4,
+        epochs=100, batch_size=100, learning_rate=1e-3, lr_schedule="cosine",
         published={"elbo": -77.8, "epochs": 100, "batch_size": 100, "learning_rate": 1e-4},
     ),
     Recipe(
