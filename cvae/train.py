@@ -46,6 +46,7 @@ def state_dir_for(out: Path) -> Path:
 
 def _check_state(state: Path, settings: dict[str, Any], fresh: bool) -> None:
     marker = state / "settings.json"
+    settings = json.loads(json.dumps(settings))  # compare as JSON sees it (tuples -> lists)
     if fresh and state.exists():
         shutil.rmtree(state)
     if marker.is_file():
