@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks for CVAE Explorer; run ``python -m benchmarks [--quick]``."""

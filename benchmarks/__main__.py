@@ -1,0 +1,134 @@
+"""``python -m benchmarks [--quick]``: measure everything in one process, print one table.
+
+Writes ``benchmarks/results/latest.json`` (figures + machine description). Sections:
+decode (model core vs the write-ups' per-point loop), apptest (rerun times), browser
+(cold start, RSS, slider -> painted digit in Chromium), training (cvae trainer vs the TF
+tutorial's loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from benchmarks.common import ROOT, machine
+
+SECTIONS = ("decode", "apptest", "browser", "training")
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+
+
+def _run_section(name: str, quick: bool) -> dict[str, Any]:
+    from benchmarks import decode, interaction, training
+
+    runners = {"decode": decode.run, "apptest": interaction.apptest_reruns,
+               "browser": interaction.browser, "training": training.run}
+    start = time.perf_counter()
+    result = runners[name](quick)
+    result["section_seconds"] = round(time.perf_counter() - start, 1)
+    return result
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "ms":
+        return f"{value:.2f} ms" if value < 10 else f"{value:.0f} ms"
+    if unit == "s":
+        return f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "img/s":
+        return f"{value:.0f} img/s"
+    return f"{value:.1f}"
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    """(measure, ours, reference, ratio, target, met) rows for the table."""
+    out: list[tuple[str, str, str, str, str, str]] = []
+
+    def add(what: str, ours: float | None, unit: str, ref: float | None = None,
+            ratio: float | None = None, target: str = "", met: bool | None = None) -> None:
+        out.append((what, _fmt(ours, unit), _fmt(ref, unit) if ref is not None else "",
+                    f"{ratio:.0f}x" if ratio and ratio >= 10 else
+                    (f"{ratio:.2f}x" if ratio else ""),
+                    target, "" if met is None else ("yes" if met else "NO")))
+
+    d = results.get("decode")
+    if d:
+        add("one-point decode p50", d["one_point_ms"]["p50"], "ms",
+            d["reference_one_point_ms"]["p50"], d["ratios"]["one_point"], "<= 2 ms",
+            d["one_point_ms"]["p50"] <= 2)
+        add("one-point decode p95", d["one_point_ms"]["p95"], "ms")
+        add("15x15 class grid p50", d["grid_15x15_ms"]["p50"], "ms",
+            d["reference_grid_15x15_ms"]["p50"], d["ratios"]["grid_15x15"],
+            "<= 100 ms, >= 150x", d["grid_15x15_ms"]["p50"] <= 100
+            and d["ratios"]["grid_15x15"] >= 150)
+        add("15x15 class grid p95", d["grid_15x15_ms"]["p95"], "ms")
+        add("10k test-set encode p50", d["encode_10k_ms"]["p50"], "ms",
+            d["reference_encode_10k_ms"]["value"], d["ratios"]["encode_10k"],
+            "(reference extrapolated from "
+            f"{d['reference_encode_10k_ms']['extrapolated_from']} calls)")
+        add("grid decode throughput", d["grid_gflop_per_s"], "", target=(
+            f"{d['grid_gflop']:.2f} GFLOP per grid; GFLOP/s achieved"))
+    a = results.get("apptest")
+    if a:
+        add("AppTest rerun, slider p50", a["slider_rerun_ms"]["p50"], "ms")
+        add("AppTest rerun, class p50", a["class_rerun_ms"]["p50"], "ms")
+        add("AppTest rerun, class p95", a["class_rerun_ms"]["p95"], "ms")
+    b = results.get("browser")
+    if b and "skipped" not in b:
+        add("slider release -> digit painted p50", b["slider_to_paint_ms"]["p50"], "ms",
+            target="<= 100 ms", met=b["slider_to_paint_ms"]["p50"] <= 100)
+        add("slider release -> digit painted p95", b["slider_to_paint_ms"]["p95"], "ms")
+        add("cold start, process -> page rendered", b["cold_start_s"], "s")
+        add("  of which imports", b["imports_s"], "s")
+        add("cold start after imports", b["cold_start_after_imports_s"], "s",
+            target="<= 8 s", met=b["cold_start_after_imports_s"] <= 8)
+        add("server RSS after load (peak)", b["after_load"]["peak_rss_mb"], "MB",
+            target="<= 1024 MB", met=b["after_load"]["peak_rss_mb"] <= 1024)
+        add("server RSS after all models (peak)", b["after_all_models"]["peak_rss_mb"], "MB")
+    t = results.get("training")
+    if t:
+        add(f"training {t['recipe']}, batch {t['batch_size']}", t["cvae_images_per_s"], "img/s",
+            t["tutorial_images_per_s"], t["ratio"], ">= 2x", t["ratio"] >= 2)
+    return out
+
+
+def print_table(results: dict[str, Any]) -> None:
+    header = ("measure", "ours", "reference", "ratio", "target", "met")
+    table = [header, *rows(results)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for i, row in enumerate(table):
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if i == 0:
+            print("-+-".join("-" * w for w in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (< 5 minutes)")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {"quick": args.quick, "machine": machine()}
+    for name in args.only or SECTIONS:
+        print(f"[benchmarks] {name} ...", file=sys.stderr, flush=True)
+        results[name] = _run_section(name, args.quick)
+    print_table(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

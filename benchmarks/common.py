@@ -1,0 +1,91 @@
+"""Timing, machine description and FLOP counting shared by the benchmark sections."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50/p95/mean (same unit as ``samples``) and the sample count."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": statistics.median(ordered), "p95": p95, "mean": statistics.fmean(ordered),
+            "n": len(ordered)}
+
+
+def time_calls(fn: Callable[[], Any], repeats: int, warmup: int = 2) -> dict[str, float]:
+    """Wall-clock milliseconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return percentiles(samples)
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024.0
+    return {"rss_mb": fields["VmRSS"], "peak_rss_mb": fields["VmHWM"]}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import keras
+    import numpy as np
+    import streamlit
+    import tensorflow as tf
+
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    flags = cpuinfo.read_text() if cpuinfo.exists() else ""
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gb, 1),
+        "avx512": "avx512f" in flags, "gpus": len(tf.config.list_physical_devices("GPU")),
+        "python": platform.python_version(), "tensorflow": tf.__version__,
+        "keras": keras.__version__, "numpy": np.__version__,
+        "streamlit": streamlit.__version__, "os": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+def layer_flops(model: Any) -> float:
+    """Multiply-add FLOPs (x2) of one forward pass of a built Keras Sequential, per example.
+
+    Counts Dense, Conv2D and Conv2DTranspose layers, which dominate the VAE nets.
+    """
+    import keras
+
+    total = 0.0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            total += 2.0 * layer.kernel.shape[0] * layer.kernel.shape[1]
+        elif isinstance(layer, keras.layers.Conv2DTranspose):
+            kh, kw, cout, cin = layer.kernel.shape
+            _, h, w, _ = layer.input.shape
+            total += 2.0 * h * w * cin * kh * kw * cout
+        elif isinstance(layer, keras.layers.Conv2D):
+            kh, kw, cin, cout = layer.kernel.shape
+            _, h, w, _ = layer.output.shape
+            total += 2.0 * h * w * cin * kh * kw * cout
+    return total

@@ -1,0 +1,72 @@
+"""Decode and encode through the app's model core, beside the write-ups' per-point loop.
+
+The reference write-ups decode a grid one point at a time with ``decoder.predict`` in a
+double loop; here the same trained decoder does it both ways in the same process.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import layer_flops, time_calls
+
+
+def _reference_grid(decoder: Any, codes: np.ndarray) -> float:
+    """Seconds for the write-ups' loop: one ``decoder.predict`` per grid point."""
+    start = time.perf_counter()
+    for z in codes:
+        decoder.predict(z[None].astype(np.float32), verbose=0)
+    return time.perf_counter() - start
+
+
+def run(quick: bool) -> dict[str, Any]:
+    from cvae.catalog import bundle_path
+    from cvae.core import load_core
+    from cvae.data import load_test_split
+    from cvae.explorer import build_view
+
+    core = load_core(bundle_path("class-prior-2d"))
+    split = load_test_split()
+    view = build_view(core, split)
+    decoder, encoder = core.vae.net.decoder, core.vae.net.encoder
+    digit = 8
+    point = view.latent_at(digit, view.start_point(digit))[None]
+    grid = view.class_grid(digit, 15, 0.95)
+
+    one = time_calls(lambda: core.decode(point), repeats=100 if quick else 500, warmup=5)
+    grid_t = time_calls(lambda: core.decode(grid), repeats=15 if quick else 50)
+    enc = time_calls(lambda: core.encode(split.images), repeats=2 if quick else 5, warmup=1)
+
+    ref_one = time_calls(lambda: decoder.predict(point.astype(np.float32), verbose=0),
+                         repeats=20 if quick else 50, warmup=3)
+    ref_grid_s = [_reference_grid(decoder, grid) for _ in range(1 if quick else 3)]
+    n_ref = 100 if quick else 300
+    from cvae.data import binarize
+
+    x = binarize(split.images[:n_ref])
+    start = time.perf_counter()
+    for i in range(n_ref):
+        encoder.predict(x[i:i + 1], verbose=0)
+    ref_enc_ms = (time.perf_counter() - start) / n_ref * 1000.0 * len(split)
+
+    flops = layer_flops(decoder) * len(grid)
+    return {
+        "model": "class-prior-2d",
+        "one_point_ms": one,
+        "grid_15x15_ms": grid_t,
+        "encode_10k_ms": enc,
+        "reference_one_point_ms": ref_one,
+        "reference_grid_15x15_ms": {"p50": float(np.median(ref_grid_s)) * 1000.0,
+                                    "n": len(ref_grid_s)},
+        "reference_encode_10k_ms": {"extrapolated_from": n_ref, "value": ref_enc_ms},
+        "ratios": {
+            "one_point": ref_one["p50"] / one["p50"],
+            "grid_15x15": float(np.median(ref_grid_s)) * 1000.0 / grid_t["p50"],
+            "encode_10k": ref_enc_ms / enc["p50"],
+        },
+        "grid_gflop": flops / 1e9,
+        "grid_gflop_per_s": flops / 1e9 / (grid_t["p50"] / 1000.0),
+    }
