@@ -19,7 +19,7 @@ import numpy as np
 
 from cvae.data import binarize
 
-BUCKETS = (1, 16, 64, 256, 1024)
+BUCKETS = (1, 16, 64, 256)  # a 1024 bucket measured ~125 MB more RSS and no faster here
 
 
 def bucket_for(n: int, buckets: tuple[int, ...] = BUCKETS) -> int:

@@ -20,7 +20,7 @@ def core() -> ModelCore:
 
 
 def test_bucket_for():
-    assert [bucket_for(n) for n in (1, 2, 16, 17, 1024, 5000)] == [1, 16, 16, 64, 1024, 1024]
+    assert [bucket_for(n) for n in (1, 2, 16, 17, 256, 257, 5000)] == [1, 16, 16, 64, 256, 256, 256]
 
 
 @pytest.mark.parametrize("n", [1, 15, 17, 300, 2100])
