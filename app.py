@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cvae import catalog, figures, images
+from cvae import catalog, digit_input, figures, images, latent_pad
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split, load_test_split
 from cvae.explorer import ModelView, build_view
@@ -38,7 +38,9 @@ def test_split() -> Split:
 def model_core(name: str):  # noqa: ANN201 - returns cvae.core.ModelCore (imports TensorFlow)
     from cvae.core import load_core
 
-    return load_core(catalog.bundle_path(name))
+    core = load_core(catalog.bundle_path(name))
+    latent_pad.keep_models_warm()  # every rerun would otherwise reset TensorFlow
+    return core
 
 
 @st.cache_resource(show_spinner="Encoding the 10,000 test digits…")
@@ -60,6 +62,23 @@ def progress_arrays(name: str) -> dict[str, np.ndarray]:
 def class_grid_png(name: str, digit: int, n: int, span: float) -> bytes:
     probs = model_core(name).decode(model_view(name).class_grid(digit, n, span))
     return images.grid_png(probs, n, n, scale=max(1, 560 // (28 * n)))
+
+
+@st.cache_resource(show_spinner=False)
+def pad_background(name: str) -> dict:
+    return latent_pad.class_map(model_view(name))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def own_digit_result(name: str, digit28: np.ndarray) -> dict:
+    """Your digit through the model: view point of its code, reconstruction and, for a
+    class-prior model, the likeliest class."""
+    core, view = model_core(name), model_view(name)
+    code = core.encode(digit28[None])[0]
+    xy = view.frame.project(code)[0]
+    guess = (digit_input.likeliest_class(core.class_log_prior(code)[0])
+             if core.conditional else None)
+    return {"xy": (float(xy[0]), float(xy[1])), "recon": core.decode(code)[0], "guess": guess}
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -89,6 +108,67 @@ def on_pick() -> None:
 def clear_pick() -> None:
     st.session_state["pick"] = None
     st.query_params.pop("pick", None)
+
+
+def commit_pad() -> None:
+    """The pad was released: set the sliders (and so the URL) to its point, clamped to the
+    view bounds and rounded to the slider step, and redraw the latent panel."""
+    point = latent_pad.read_point((st.session_state.get("pad") or {}).get("commit"))
+    if point is None:
+        return
+    view = model_view(st.session_state["model"])
+    st.session_state["z1"], st.session_state["z2"] = view.clamp(point)
+    st.rerun("latent")
+
+
+def set_own(kind: str, digit28: np.ndarray | None = None, source: str = "",
+            note: str | None = None) -> None:
+    """Keep your digit (from ``kind``: "drawing" or "upload"), or drop the one from ``kind``
+    when ``digit28`` is None; a ``note`` says why an input was not used and changes
+    nothing else. Then redraw the panels that show your digit."""
+    own = st.session_state.get("own")
+    if note is None and digit28 is not None:
+        st.session_state["own"] = {"image": digit28, "source": source, "kind": kind}
+    elif note is None and own is not None and own["kind"] == kind:
+        st.session_state["own"] = None
+    st.session_state["own_note"] = note
+    st.rerun(["own", "latent"])
+
+
+def on_draw() -> None:
+    url = (st.session_state.get("draw") or {}).get("drawing")
+    if url is None:
+        return set_own("drawing")
+    try:
+        set_own("drawing", digit_input.digit_from_data_url(url), "your drawing")
+    except digit_input.DigitInputError as exc:
+        set_own("drawing", note=f"**That drawing could not be used.** {exc}")
+
+
+def on_upload() -> None:
+    file = st.session_state.get("upload")
+    if file is None:
+        return set_own("upload")
+    name = "`" + file.name.replace("`", "'") + "`"
+    try:
+        if file.size > digit_input.MAX_BYTES:  # the server's upload cap, checked again here
+            raise digit_input.DigitInputError(
+                f"The file is {file.size / 1e6:.1f} MB; the limit is "
+                f"{digit_input.MAX_BYTES / 1e6:.0f} MB.")
+        set_own("upload", digit_input.digit_from_bytes(file.getvalue()), name)
+    except digit_input.DigitInputError as exc:
+        set_own("upload", note=f"**{name} could not be used as a digit.** {exc}")
+
+
+def go_to_own() -> None:
+    """Move the latent point to your digit's code."""
+    own = st.session_state.get("own")
+    if own is None:
+        return
+    name = st.session_state["model"]
+    point = own_digit_result(name, own["image"])["xy"]
+    st.session_state["z1"], st.session_state["z2"] = model_view(name).clamp(point)
+    st.rerun("latent")
 
 
 def url_fields(names: list[str], view: ModelView) -> dict:
@@ -170,11 +250,11 @@ st.caption(f"`{model}` · latent {core.latent} · test ELBO "
            f"{core.metrics.get('test_elbo', float('nan')):.1f} nats · from {recipe['source']}")
 
 
-@st.fragment
+@st.fragment(key="latent")
 def latent_panel(name: str, digit: int) -> None:
-    """Sliders (in the sidebar), the decoded digit and the test scatter: slider moves and
-    scatter clicks rerun only this fragment."""
-    view, core = model_view(name), model_core(name)
+    """Sliders (in the sidebar), the decoded digit with the live pad, and the test scatter:
+    slider moves and scatter clicks rerun only this fragment."""
+    view = model_view(name)
     (x0, x1), (y0, y1) = view.bounds
     t1, t2 = view.axis_titles
     with latent_box:
@@ -184,27 +264,99 @@ def latent_panel(name: str, digit: int) -> None:
         if view.latent > 2:
             st.caption(f"The other {view.latent - 2} latent dimensions are held at the "
                        f"class-{digit} centre.")
-    probs = core.decode(view.latent_at(digit, (x, y))[None])[0]
+        if not latent_pad.available():
+            st.caption("The live latent pad is off here; move the point with the sliders.")
     picked = st.session_state.get("pick")
+    own = st.session_state.get("own")
+    own_xy = own_digit_result(name, own["image"])["xy"] if own else None
     left, right = st.columns([1, 2], gap="large")
     with left:
         st.markdown("**Decoded digit**")
-        st.image(images.digit_png(probs, scale=10), width=280,
-                 caption=f"p(x | z) at ({x:.2f}, {y:.2f})")
+        digit_panel(name, digit)
+        if latent_pad.available():
+            st.caption("Drag the point on the pad: the digit follows; release to set the "
+                       "sliders.")
         if picked is not None:
             st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
             original, recon = st.columns(2)
             original.image(images.digit_png(test_split().images[picked] / 255.0, scale=4),
                            caption="original", width=112)
-            recon.image(images.digit_png(core.decode(view.codes[picked][None])[0], scale=4),
-                        caption="reconstruction", width=112)
+            recon.image(images.digit_png(model_core(name).decode(view.codes[picked][None])[0],
+                                         scale=4), caption="reconstruction", width=112)
             st.button("Clear pick", on_click=clear_pick, key="clear_pick")
     with right:
         st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
         fig = figures.scatter_with_overlays(
-            scatter_base(name), figures.overlay_traces(view, digit, (x, y), picked))
+            scatter_base(name), figures.overlay_traces(view, digit, (x, y), picked, own_xy))
         st.plotly_chart(fig, key="scatter", on_select=on_pick, selection_mode="points",
                         config={"displaylogo": False, "scrollZoom": True})
+
+
+@st.fragment
+def digit_panel(name: str, digit: int) -> None:
+    """The decoded digit and the live latent pad. A drag on the pad reruns only this small
+    fragment (never the scatter); releasing it commits the point to the sliders."""
+    view, core = model_view(name), model_core(name)
+    point = (st.session_state["z1"], st.session_state["z2"])
+    pad_on = latent_pad.available()
+    message = (st.session_state.get("pad") or {}).get("move") if pad_on else None
+    live, seq = latent_pad.read_move(message) or (None, None)
+    shown = view.clamp(live) if live is not None else point
+    probs = core.decode(view.latent_at(digit, shown)[None])[0]
+    # A data URL, not a media file: each frame of a drag goes out inline, with no request.
+    st.image(latent_pad.png_data_url(images.digit_png(probs, scale=1)), width=280,
+             caption=f"p(x | z) at ({shown[0]:.2f}, {shown[1]:.2f})"
+                     + (" · release to keep" if live is not None else ""))
+    if pad_on:
+        st.session_state["pad_frame"] = st.session_state.get("pad_frame", 0) + 1
+        own = st.session_state.get("own")
+        latent_pad.pad(key="pad", on_commit=commit_pad, data=latent_pad.pad_data(
+            view, digit, point, frame=st.session_state["pad_frame"],
+            colours=list(figures.CLASS_COLOURS[:10]), background=pad_background(name),
+            live=shown if live is not None else None, ack=seq,
+            own=own_digit_result(name, own["image"])["xy"] if own else None,
+            own_colour=figures.OWN_COLOUR))
+
+
+@st.fragment(key="own")
+def own_digit_panel(name: str) -> None:
+    """Draw or upload a digit; see it as the model does, its reconstruction and where it
+    lands in latent space (a star on the scatter)."""
+    st.divider()
+    st.subheader("Your digit")
+    st.caption("Draw a digit or upload a picture of one (PNG or JPEG, up to 1 MB). It is "
+               "made MNIST-style (cropped, scaled to 20 px, centred in 28×28, binarized "
+               "at 0.5) and encoded by the model; it appears on the scatter as a star.")
+    own = st.session_state.get("own")
+    draw_col, upload_col, seen_col, recon_col = st.columns([1.1, 1.3, 1, 1], gap="medium")
+    with draw_col:
+        drawn = (st.session_state.get("draw") or {}).get("drawing")
+        if latent_pad.drawing(key="draw", current=drawn, on_change=on_draw) is None:
+            st.caption("Drawing is unavailable here; upload a picture instead.")
+    with upload_col:
+        st.file_uploader("Upload a digit", type=["png", "jpg", "jpeg"], key="upload",
+                         on_change=on_upload,
+                         help="A photo or scan of one handwritten digit: dark ink on light "
+                              "paper or light ink on dark, any size up to 1 MB.")
+        note = st.session_state.get("own_note")
+        if note:
+            st.warning(note, icon="⚠️")
+    if own is None:
+        with seen_col:
+            st.info("Nothing yet: draw a digit or upload one.")
+        return
+    result = own_digit_result(name, own["image"])
+    with seen_col:
+        st.image(images.digit_png(digit_input.model_input(own["image"]), scale=5), width=140,
+                 caption=f"what the model sees: {own['source']}, 28×28, binarized")
+    with recon_col:
+        st.image(images.digit_png(result["recon"], scale=5), width=140,
+                 caption="its reconstruction")
+        if result["guess"] is not None:
+            best, share = result["guess"]
+            st.markdown(f"Likeliest class under the class priors: **{best}** "
+                        f"({share:.0%} of p(y | z))")
+        st.button("Move the latent point here", key="go_to_own", on_click=go_to_own)
 
 
 @st.fragment
@@ -315,6 +467,7 @@ def model_card(name: str) -> None:
 
 
 latent_panel(model, digit)
+own_digit_panel(model)
 grid_panel(model, digit)
 samples_panel(model, digit)
 model_card(model)

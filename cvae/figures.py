@@ -16,6 +16,7 @@ from plotly.colors import qualitative
 from cvae.explorer import ModelView
 
 CLASS_COLOURS = qualitative.T10
+OWN_COLOUR = "#ff2bbd"  # "your digit" (drawn or uploaded), on the scatter and the pad
 SCATTER_HEIGHT = 520
 
 
@@ -50,8 +51,10 @@ def scatter_base(view: ModelView) -> dict[str, Any]:
 
 
 def overlay_traces(view: ModelView, digit: int, point: tuple[float, float],
-                   picked: int | None = None) -> list[dict[str, Any]]:
-    """Class centres (the selected one larger), the picked digit and the current point."""
+                   picked: int | None = None,
+                   own: tuple[float, float] | None = None) -> list[dict[str, Any]]:
+    """Class centres (the selected one larger), the picked digit, the user's own digit
+    (view coordinates of its code) and the current point."""
     centres = view.centre_coords
     label = "learned class means" if view.conditional else "class means of the codes"
     sizes = [22 if c == digit else 12 for c in range(10)]
@@ -69,6 +72,13 @@ def overlay_traces(view: ModelView, digit: int, point: tuple[float, float],
             name=f"picked digit #{picked}", hoverinfo="skip",
             marker={"symbol": "circle-open", "size": 20, "color": "#d62728",
                     "line": {"width": 3}},
+        ).to_plotly_json())
+    if own is not None:
+        traces.append(go.Scattergl(
+            x=[own[0]], y=[own[1]], mode="markers", name="your digit",
+            hovertemplate="your digit<extra></extra>",
+            marker={"symbol": "star", "size": 20, "color": OWN_COLOUR,
+                    "line": {"width": 1.5, "color": "#222"}},
         ).to_plotly_json())
     traces.append(go.Scattergl(
         x=[point[0]], y=[point[1]], mode="markers", name="current point", hoverinfo="skip",
