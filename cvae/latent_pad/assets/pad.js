@@ -13,7 +13,8 @@ const MIN_INTERVAL_MS = 30;
 // One position in flight: with runner.fastReruns a second one would interrupt the run
 // that is drawing the first, wasting it.
 const MAX_IN_FLIGHT = 1;
-const RESEND_MS = 400;
+// Long enough that a slow frame is not interrupted by a resend (which would restart it).
+const RESEND_MS = 1500;
 const MARGIN = { left: 44, right: 8, top: 8, bottom: 40 };
 const PADS = new WeakMap();
 
