@@ -196,8 +196,8 @@ def test_moving_a_latent_slider_with_the_keyboard_changes_the_decoded_digit(serv
     x, y = (float(t.get_attribute("aria-valuetext")) for t in (z1, z2))
     before = image_src(page, DECODED)
 
-    press(z1, "ArrowRight", 12)  # 12 steps of 0.01
-    x += 0.12
+    press(z1, "ArrowRight", 6)  # 6 steps of 0.01
+    x += 0.06
     page.get_by_text(f"{DECODED}{dp2(x)}, {dp2(y)})").wait_for()  # drawn by the server
     wait_idle(page)
     after = image_src(page, DECODED)
@@ -205,8 +205,8 @@ def test_moving_a_latent_slider_with_the_keyboard_changes_the_decoded_digit(serv
     assert z1.get_attribute("aria-valuetext") == dp2(x)
     assert math.isclose(scatter(page)["current"][0], x, abs_tol=0.006)
 
-    press(z2, "ArrowDown", 5)
-    y -= 0.05
+    press(z2, "ArrowDown", 3)
+    y -= 0.03
     page.get_by_text(f"{DECODED}{dp2(x)}, {dp2(y)})").wait_for()
     wait_idle(page)
     assert image_src(page, DECODED) not in (before, after)
@@ -254,19 +254,21 @@ def test_a_shared_link_reopens_the_same_view(server, page, new_page):
     page.get_by_role("option", name="tutorial-2d", exact=True).click()
     decoded = wait_image_change(page, DECODED, decoded, timeout_ms=180_000)
     assert widget_values(page)["model"] == "tutorial-2d"
-    # Another class, then the latent point and the grid settings by keyboard.
+    # Another class, then the latent point and the grid settings by keyboard; each time wait
+    # for the final value to be drawn by the server, not just for the first repaint.
     bar.get_by_role("radiogroup", name="Digit class").get_by_text("3", exact=True).click()
     decoded = wait_image_change(page, DECODED, decoded)
-    press(latent_sliders(page)[1], "ArrowUp", 12)
-    decoded = wait_image_change(page, DECODED, decoded)
-    grid = image_src(page, CLASS_GRID)
-    press(slider(page, "n"), "ArrowLeft", 4)
-    grid = wait_image_change(page, CLASS_GRID, grid)
-    press(slider(page, "span"), "ArrowLeft", 5)
-    grid = wait_image_change(page, CLASS_GRID, grid)
+    x, y = (float(t.get_attribute("aria-valuetext")) for t in latent_sliders(page))
+    press(latent_sliders(page)[1], "ArrowUp", 6)
+    page.get_by_text(f"{DECODED}{dp2(x)}, {dp2(y + 0.06)})").wait_for()
+    press(slider(page, "n"), "ArrowLeft", 3)
+    page.get_by_text("12×12 codes at normal quantiles 0.05–0.95").wait_for()
+    press(slider(page, "span"), "Home", 1)
+    page.get_by_text("12×12 codes at normal quantiles 0.40–0.60").wait_for()
     wait_rendered(page)
     values = widget_values(page)
-    assert (values["n"], values["span"]) == ("11", "0.90"), values
+    assert (values["n"], values["span"]) == ("12", "0.60"), values
+    decoded, grid = image_src(page, DECODED), image_src(page, CLASS_GRID)
 
     link = page.url
     query = query_of(link)
