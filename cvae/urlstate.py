@@ -72,15 +72,18 @@ def read_field(name: str, values: Sequence[str], field: Field) -> tuple[Value, s
         if value in field.options:
             return value, None
         return None, f"`{shown(name)}={shown(value)}` is not {field.describe()}"
-    if len(values) != 1:
-        return None, f"`{shown(name)}` was given {len(values)} times; it takes a single number"
-    number = _as_number(values[0])
+    given = [v for v in values if v != ""]  # Streamlit drops empty repeats of a number
+    if not given:
+        return None, f"`{shown(name)}` is empty; it takes {field.describe()}"
+    if len(given) != 1:
+        return None, f"`{shown(name)}` was given {len(given)} times; it takes a single number"
+    number = _as_number(given[0])
     if number is None or not field.lo <= number <= field.hi:
-        return None, f"`{shown(name)}={shown(values[0])}` is not {field.describe()}"
+        return None, f"`{shown(name)}={shown(given[0])}` is not {field.describe()}"
     if field.whole:
         whole = int(number)
         note = (None if number == whole else
-                f"`{shown(name)}={shown(values[0])}` is not a whole number; using {whole}")
+                f"`{shown(name)}={shown(given[0])}` is not a whole number; using {whole}")
         return whole, note
     return number, None
 

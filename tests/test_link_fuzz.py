@@ -83,8 +83,11 @@ def links(draw) -> tuple[dict[str, list[str]], dict[str, Value], list[str]]:
         query[name] = [draw(st.sampled_from(HOSTILE))]
     if fields and draw(st.booleans()):  # repeat one known key
         name = draw(st.sampled_from(sorted(fields)))
-        query[name] = [draw(st.sampled_from(HOSTILE)), *query[name]]
-        if name not in ("model", "digit"):  # choices: the last value wins, like Streamlit
+        extra = draw(st.sampled_from(HOSTILE))
+        query[name] = [extra, *query[name]]
+        # Streamlit's rules: for choices the last value wins; a number takes exactly one
+        # non-empty value (empty repeats are dropped)
+        if name not in ("model", "digit") and extra != "":
             fields[name] = Value(fields[name].text, False)
     return query, fields, unknown
 

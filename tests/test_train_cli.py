@@ -58,7 +58,7 @@ def test_interrupted_run_keeps_the_good_bundle_and_resumes(tiny_mnist, tmp_path,
                                                            monkeypatch, capsys):
     out = tmp_path / "mlp"
     assert train.main(_args(tiny_mnist, out, epochs=1)) == 0
-    good = {name: (out / name).read_bytes() for name in bundle.CHECKSUMMED + (bundle.CONFIG,)}
+    good = {name: (out / name).read_bytes() for name in (*bundle.CHECKSUMMED, bundle.CONFIG)}
 
     original = ProgressRecorder.on_epoch_end
 
