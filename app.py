@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cvae import catalog, digit_input, figures, images, latent_pad
+from cvae import catalog, digit_input, figures, images, latent_pad, serving
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split, load_test_split
 from cvae.explorer import ModelView, build_view
@@ -39,7 +39,7 @@ def model_core(name: str):  # noqa: ANN201 - returns cvae.core.ModelCore (import
     from cvae.core import load_core
 
     core = load_core(catalog.bundle_path(name))
-    latent_pad.keep_models_warm()  # every rerun would otherwise reset TensorFlow
+    serving.keep_models_warm()  # every rerun would otherwise reset TensorFlow
     return core
 
 
@@ -62,6 +62,29 @@ def progress_arrays(name: str) -> dict[str, np.ndarray]:
 def class_grid_png(name: str, digit: int, n: int, span: float) -> bytes:
     probs = model_core(name).decode(model_view(name).class_grid(digit, n, span))
     return images.grid_png(probs, n, n, scale=max(1, 560 // (28 * n)))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def samples_png(name: str, digit: int, seed: int) -> bytes:
+    codes = model_view(name).prior_samples(digit, 16, seed)
+    return images.grid_png(model_core(name).decode(codes), 2, 8, scale=2, gap=1)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def morph_png(name: str, between: str, i: int, j: int) -> bytes:
+    """A 10-step strip between two class centres (``between="classes"``) or two test
+    digits' codes (``"digits"``)."""
+    view = model_view(name)
+    ends = view.codes if between == "digits" else view.centres
+    strip = model_core(name).decode(interpolate(ends[i], ends[j], 10))
+    return images.grid_png(strip, 1, 10, scale=2, gap=1)
+
+
+@st.cache_resource(show_spinner=False)
+def elbo_figure(name: str) -> dict:
+    core = model_core(name)
+    published = core.config["recipe"].get("published", {}).get("elbo")
+    return figures.elbo_curve(core.metrics.get("history", []), published).to_plotly_json()
 
 
 @st.cache_resource(show_spinner=False)
@@ -393,7 +416,7 @@ def grid_panel(name: str, digit: int) -> None:
 @st.fragment
 def samples_panel(name: str, digit: int) -> None:
     """Samples from the (class) prior and a morph strip."""
-    view, core = model_view(name), model_core(name)
+    view = model_view(name)
     st.divider()
     left, right = st.columns(2, gap="large")
     with left:
@@ -401,8 +424,8 @@ def samples_panel(name: str, digit: int) -> None:
         st.markdown(f"**Samples from {prior}**")
         if st.button("New samples", key="resample"):
             st.session_state["sample_seed"] = st.session_state.get("sample_seed", 0) + 1
-        codes = view.prior_samples(digit, 16, st.session_state.get("sample_seed", 0))
-        st.image(images.grid_png(core.decode(codes), 2, 8, scale=2, gap=1), width="stretch")
+        st.image(samples_png(name, digit, st.session_state.get("sample_seed", 0)),
+                 width="stretch")
     with right:
         st.markdown("**Morph**")
         mode = st.segmented_control("Between", ["two class means", "two test digits"],
@@ -414,13 +437,12 @@ def samples_panel(name: str, digit: int) -> None:
             i = a_col.number_input("From test digit #", 0, last, start, key="morph_i")
             j = b_col.number_input("To test digit #", 0, last, 1 if start != 1 else 2,
                                    key="morph_j")
-            a, b = view.codes[int(i)], view.codes[int(j)]
+            between = "digits"
         else:
             i = a_col.selectbox("From class", DIGITS, index=digit, key="morph_a")
             j = b_col.selectbox("To class", DIGITS, index=(digit + 1) % 10, key="morph_b")
-            a, b = view.centres[int(i)], view.centres[int(j)]
-        strip = core.decode(interpolate(a, b, 10))
-        st.image(images.grid_png(strip, 1, 10, scale=2, gap=1), width="stretch")
+            between = "classes"
+        st.image(morph_png(name, between, int(i), int(j)), width="stretch")
 
 
 @st.fragment
@@ -455,9 +477,7 @@ def model_card(name: str) -> None:
         st.json(core.config, expanded=False)
     left, right = st.columns(2, gap="large")
     with left:
-        published = recipe.get("published", {}).get("elbo")
-        st.plotly_chart(figures.elbo_curve(metrics.get("history", []), published),
-                        config={"displaylogo": False})
+        st.plotly_chart(elbo_figure(name), config={"displaylogo": False})
     with right:
         arrays = progress_arrays(name)
         last = int(arrays["epochs"][-1])

@@ -206,22 +206,3 @@ def test_read_move_needs_a_whole_sequence_number():
 def test_compacted_component_code_keeps_every_statement():
     source = "// header\nconst a = 1;  // trailing\n\n  function f() {\n    return a;\n  }\n"
     assert latent_pad._compact(source) == "const a = 1;  // trailing\nfunction f() {\nreturn a;\n}"
-
-
-def test_reruns_no_longer_reset_keras_or_collect_long_lived_objects(monkeypatch):
-    import gc
-    import sys
-    import types
-
-    from streamlit.runtime.scriptrunner import script_runner
-
-    resets = []
-    keras = types.SimpleNamespace(backend=types.SimpleNamespace(
-        clear_session=lambda *a, **k: resets.append(1)))
-    monkeypatch.setitem(sys.modules, "keras", keras)
-    monkeypatch.setattr(script_runner, "_clean_problem_modules",
-                        script_runner._clean_problem_modules)
-    latent_pad.keep_models_warm()
-    script_runner._clean_problem_modules()  # what Streamlit calls after every script run
-    assert resets == []
-    assert gc.get_freeze_count() > 0
