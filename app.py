@@ -475,6 +475,9 @@ def model_card(name: str) -> None:
     with st.expander("How it was made (full config)"):
         st.code(training.get("command", ""), language="bash")
         st.json(core.config, expanded=False)
+    st.caption(f"Serving: decode and encode are compiled graphs, traced "
+               f"{core.trace_count()} times since this model was loaded and shared by every "
+               "visitor of this server.")
     left, right = st.columns(2, gap="large")
     with left:
         st.plotly_chart(elbo_figure(name), config={"displaylogo": False})
