@@ -37,7 +37,7 @@ def elbo_fn(vae: VAE) -> Callable[..., dict[str, tf.Tensor]]:
     return fn
 
 
-def test_elbo(vae: VAE, split: Split, seed: int = 0, batch: int = 500,
+def mean_elbo(vae: VAE, split: Split, seed: int = 0, batch: int = 500,
               progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
     """Mean ELBO, reconstruction log-likelihood and KL over ``split`` (nats per digit)."""
     fn = elbo_fn(vae)
@@ -94,7 +94,7 @@ def evaluate(vae: VAE, split: Split, iw_k: int, seed: int = 0,
         return (lambda done, total: progress(name, done, total)) if progress else None
 
     result: dict[str, Any] = {
-        "test_" + k: v for k, v in test_elbo(vae, split, seed, progress=stage("elbo")).items()}
+        "test_" + k: v for k, v in mean_elbo(vae, split, seed, progress=stage("elbo")).items()}
     if iw_k > 0:
         result["test_iwae"] = float(np.mean(iwae_log_px(vae, split, iw_k, seed,
                                                          progress=stage(f"iwae k={iw_k}"))))

@@ -162,8 +162,9 @@ def selected_index(selection: object, n_points: int) -> int | None:
     """The test-digit index picked in a Plotly selection event, else ``None``.
 
     ``selection`` is what ``st.plotly_chart(on_select=...)`` returns; points carry the
-    digit's index as ``customdata`` (first element if it is a list). Anything malformed
-    or out of range yields ``None``.
+    digit's index as the first element of ``customdata``, which arrives as a list or, for
+    customdata sent as a typed array, as a ``{"0": index, "1": label}`` dict. Anything
+    malformed or out of range yields ``None``.
     """
     try:
         points = selection["selection"]["points"]  # type: ignore[index]
@@ -175,6 +176,8 @@ def selected_index(selection: object, n_points: int) -> int | None:
         if not isinstance(point, dict):
             continue
         custom = point.get("customdata")
+        if isinstance(custom, dict):  # a typed-array row from Plotly.js: {"0": i, "1": label}
+            custom = custom.get("0")
         if isinstance(custom, list | tuple):
             custom = custom[0] if custom else None
         if isinstance(custom, bool):

@@ -96,6 +96,8 @@ def test_interpolate_and_view_bounds():
 @pytest.mark.parametrize("event, expected", [
     ({"selection": {"points": [{"customdata": [42, 7], "x": 1.0}]}}, 42),
     ({"selection": {"points": [{"customdata": 17}]}}, 17),
+    ({"selection": {"points": [{"customdata": {"0": 3031, "1": 6}}]}}, 3031),
+    ({"selection": {"points": [{"customdata": {"1": 6}}]}}, None),
     ({"selection": {"points": [{"x": 1.0}, {"customdata": [3]}]}}, 3),
     ({"selection": {"points": []}}, None),
     ({"selection": {"points": [{"customdata": [99999]}]}}, None),
