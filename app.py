@@ -13,7 +13,7 @@ import streamlit as st
 from cvae import catalog, digit_input, figures, images, latent_pad, serving
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split, load_test_split
-from cvae.explorer import ModelView, build_view
+from cvae.explorer import SLIDER_BOUNDS, ModelView, build_view
 from cvae.latent import interpolate, selected_index
 from cvae.recipes import DEFAULT_RECIPE
 from cvae.urlstate import Choice, Number, check_query, read_field
@@ -194,8 +194,8 @@ def go_to_own() -> None:
     st.rerun("latent")
 
 
-def url_fields(names: list[str], view: ModelView) -> dict:
-    (x0, x1), (y0, y1) = view.bounds
+def url_fields(names: list[str]) -> dict:
+    (x0, x1), (y0, y1) = SLIDER_BOUNDS
     return {
         "model": Choice(tuple(names)),
         "digit": Choice(tuple(str(d) for d in DIGITS)),
@@ -206,10 +206,10 @@ def url_fields(names: list[str], view: ModelView) -> dict:
     }
 
 
-def check_link(raw: dict[str, list[str]], names: list[str], view: ModelView) -> None:
+def check_link(raw: dict[str, list[str]], names: list[str]) -> None:
     """First run of a session: note what the link asked for but could not be used, drop
     unknown parameters from the URL and restore a valid picked digit."""
-    fields = url_fields(names, view)
+    fields = url_fields(names)
     st.session_state["url_notes"] = check_query(raw, fields)
     for key in raw:
         if key not in fields and key in st.query_params and not key.startswith("embed"):
@@ -254,7 +254,7 @@ except BundleError as exc:
     st.stop()
 
 if raw_link is not None:
-    check_link(raw_link, names, view)
+    check_link(raw_link, names)
 if st.session_state.pop("recentre", False) or "z1" not in st.session_state:
     st.session_state["z1"], st.session_state["z2"] = view.start_point(digit)
 
@@ -278,7 +278,7 @@ def latent_panel(name: str, digit: int) -> None:
     """Sliders (in the sidebar), the decoded digit with the live pad, and the test scatter:
     slider moves and scatter clicks rerun only this fragment."""
     view = model_view(name)
-    (x0, x1), (y0, y1) = view.bounds
+    (x0, x1), (y0, y1) = SLIDER_BOUNDS
     t1, t2 = view.axis_titles
     with latent_box:
         st.subheader("Latent point")
@@ -325,7 +325,11 @@ def digit_panel(name: str, digit: int) -> None:
     message = (st.session_state.get("pad") or {}).get("move") if pad_on else None
     live, seq = latent_pad.read_move(message) or (None, None)
     shown = view.clamp(live) if live is not None else point
-    probs = core.decode(view.latent_at(digit, shown)[None])[0]
+    atlas = None
+    if live is not None:  # a drag frame: also decode the atlas the pad previews from
+        probs, atlas = latent_pad.decode_atlas(view, core.decode, digit, shown)
+    else:
+        probs = core.decode(view.latent_at(digit, shown)[None])[0]
     # A data URL, not a media file: each frame of a drag goes out inline, with no request.
     st.image(latent_pad.png_data_url(images.digit_png(probs, scale=1)), width=280,
              caption=f"p(x | z) at ({shown[0]:.2f}, {shown[1]:.2f})"
@@ -338,7 +342,7 @@ def digit_panel(name: str, digit: int) -> None:
             colours=list(figures.CLASS_COLOURS[:10]), background=pad_background(name),
             live=shown if live is not None else None, ack=seq,
             own=own_digit_result(name, own["image"])["xy"] if own else None,
-            own_colour=figures.OWN_COLOUR))
+            own_colour=figures.OWN_COLOUR, atlas=atlas))
 
 
 @st.fragment(key="own")

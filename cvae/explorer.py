@@ -1,6 +1,6 @@
 """What the explorer page derives from one model and the test split, computed once.
 
-`ModelView` holds the test-set codes, the 2-D view frame, class centres and slider bounds,
+`ModelView` holds the test-set codes, the 2-D view frame, class centres and plot bounds,
 and turns page state (class, slider point, grid settings) into latent codes. It holds no
 TensorFlow objects; decoding goes through `cvae.core.ModelCore`.
 """
@@ -16,6 +16,12 @@ from cvae import latent as lt
 from cvae.data import Split
 
 STEP = 0.01  # slider resolution in view coordinates
+# One slider range for every model: a slider whose range changed is a new widget, and a new
+# URL-bound widget takes its value from the link over the page's state, so per-model ranges
+# would keep a stale point after a model switch. Every shipped model's test codes and class
+# centres fit in it (checked by tests/test_shipped_bundles.py).
+SLIDER_LIMIT = 6.0
+SLIDER_BOUNDS = ((-SLIDER_LIMIT, SLIDER_LIMIT), (-SLIDER_LIMIT, SLIDER_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ class ModelView:
     frame: lt.Frame            # codes -> view coordinates
     coords: np.ndarray         # [N, 2] view coordinates of the codes
     centres: np.ndarray        # [10, L] learned prior means, else per-class code means
-    bounds: tuple[tuple[float, float], tuple[float, float]]
+    bounds: tuple[tuple[float, float], tuple[float, float]]  # of the plots (the codes' span)
 
     @property
     def centre_coords(self) -> np.ndarray:
@@ -43,9 +49,9 @@ class ModelView:
         return "PC 1 of the codes", "PC 2 of the codes"
 
     def clamp(self, xy: tuple[float, float]) -> tuple[float, float]:
-        """A view point moved inside the slider bounds and rounded to the slider step."""
+        """A view point moved inside the slider range and rounded to the slider step."""
         out = []
-        for v, (lo, hi) in zip(xy, self.bounds, strict=True):
+        for v, (lo, hi) in zip(xy, SLIDER_BOUNDS, strict=True):
             v = float(np.clip(v if np.isfinite(v) else 0.0, lo, hi))
             out.append(round(round(v / STEP) * STEP, 2))
         return out[0], out[1]

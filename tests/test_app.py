@@ -102,3 +102,18 @@ def test_a_picked_digit_in_the_link_is_restored():
     at = run_app({"model": "tutorial-2d", "pick": "42"})
     assert_healthy(at)
     assert any("Picked test digit #42" in m.value for m in at.markdown)
+
+
+def test_switching_models_recentres_even_when_the_link_holds_a_point():
+    """The URL keeps z1/z2 from the link; a model switch must still move the point to the
+    new model's class centre (the sliders keep their identity across models)."""
+    at = run_app({"model": "tutorial-2d", "digit": "3", "z1": "0.5", "z2": "-1.25"})
+    assert (at.slider(key="z1").value, at.slider(key="z2").value) == (0.5, -1.25)
+    at.selectbox(key="model").set_value("class-prior-2d").run()
+    assert_healthy(at)
+    from cvae.core import load_core
+    from cvae.data import load_test_split
+    from cvae.explorer import build_view
+
+    view = build_view(load_core(catalog.bundle_path("class-prior-2d")), load_test_split())
+    assert (at.slider(key="z1").value, at.slider(key="z2").value) == view.start_point(3)

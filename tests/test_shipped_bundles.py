@@ -80,3 +80,15 @@ def test_bundles_are_loadable_by_the_public_api():
         model = cvae.load(path)
         assert model.config["recipe"]["name"] == path.name
         assert model.metrics["n_test"] == 10000
+
+
+@pytest.mark.parametrize("path", shipped_bundles(), ids=lambda p: p.name)
+def test_every_models_codes_fit_the_slider_range(path, test_split):
+    """The sliders share one range across models (see cvae.explorer.SLIDER_LIMIT); every
+    test digit's code and every class centre must be reachable with them."""
+    from cvae.core import ModelCore
+    from cvae.explorer import SLIDER_LIMIT, build_view
+
+    view = build_view(ModelCore(cvae.load(path)), test_split)
+    points = np.concatenate([view.coords, view.centre_coords])
+    assert np.abs(points).max() <= SLIDER_LIMIT, np.abs(points).max()
