@@ -13,14 +13,13 @@ import streamlit as st
 from cvae import catalog, digit_input, figures, images, latent_pad, serving
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split, load_test_split
-from cvae.explorer import SLIDER_BOUNDS, ModelView, build_view
+from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView, build_view
 from cvae.latent import interpolate, selected_index
 from cvae.recipes import DEFAULT_RECIPE
 from cvae.urlstate import Choice, Number, check_query, read_field
 
 GRID_N = (3, 25, 15)          # min, max, default (the write-up used 15)
 GRID_SPAN = (0.6, 0.99, 0.95)  # upper normal quantile of the grid (the write-up: 0.05-0.95)
-DEFAULT_DIGIT = 8              # the write-up's example class
 DIGITS = list(range(10))
 
 st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")

@@ -16,8 +16,11 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from benchmarks.common import ROOT, percentiles, rss_mb
+from cvae.explorer import DEFAULT_DIGIT
+from cvae.recipes import DEFAULT_RECIPE
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"
@@ -75,8 +78,10 @@ async def _session(browser: Any, base: str, index: int, names: list[str], steps:
     shown = {"model": await combobox.input_value(),
              "digit": (await sidebar.get_by_role("radiogroup", name="Digit class")
                        .locator("label:has(input:checked)").inner_text()).strip()}
-    own_state = (shown == {"model": model, "digit": str(digit)}
-                 and f"model={model}" in url and f"digit={digit}" in url)
+    query = parse_qs(urlsplit(url).query)  # a value equal to its default leaves the URL
+    in_url = {"model": query.get("model", [DEFAULT_RECIPE])[-1],
+              "digit": query.get("digit", [str(DEFAULT_DIGIT)])[-1]}
+    own_state = shown == in_url == {"model": model, "digit": str(digit)}
     await context.close()
     return {"session": index, "expected": {"model": model, "digit": digit}, "shown": shown,
             "url": url, "own_state": own_state, "exceptions": exceptions,

@@ -16,6 +16,7 @@ from cvae import latent as lt
 from cvae.data import Split
 
 STEP = 0.01  # slider resolution in view coordinates
+DEFAULT_DIGIT = 8  # the class the page opens on (the conditional-VAE write-up's example)
 # One slider range for every model: a slider whose range changed is a new widget, and a new
 # URL-bound widget takes its value from the link over the page's state, so per-model ranges
 # would keep a stale point after a model switch. Every shipped model's test codes and class
