@@ -31,17 +31,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         import cvae
-        from cvae.evaluation import evaluate
+        from cvae.evaluation import evaluate, keras_progress
 
         model = cvae.load(args.bundle)
         split = load_test_split(args.data)
         seed = args.seed if args.seed is not None else model.metrics.get("seed", 0)
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if not args.json:
-                print(f"\r{stage}: batch {done}/{total}", end="", file=sys.stderr, flush=True)
-
-        result = evaluate(model, split, iw_k=args.iw, seed=seed, progress=progress)
+        result = evaluate(model, split, iw_k=args.iw, seed=seed,
+                          progress=None if args.json else keras_progress())
     except (BundleError, DataError) as exc:
         print(f"cvae.evaluate: {exc}", file=sys.stderr)
         return 2
@@ -51,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(file=sys.stderr)
     print(f"{model.name}: {result['n_test']} binarized test digits, bound on {result['bound_on']}")
     print(f"  ELBO        {result['test_elbo']:9.2f} nats   (recorded {recorded['test_elbo']})")
     print(f"    recon     {result['test_recon']:9.2f}   KL {result['test_kl']:.2f}")

@@ -87,6 +87,21 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     return m + np.log(np.sum(np.exp(a - np.expand_dims(m, axis)), axis=axis))
 
 
+def keras_progress() -> Callable[[str, int, int], None]:
+    """A ``progress(stage, done, total)`` callback drawing one Keras progress bar per stage."""
+    import keras
+
+    bars: dict[str, keras.utils.Progbar] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            print(stage, flush=True)
+            bars[stage] = keras.utils.Progbar(total, unit_name="batch")
+        bars[stage].update(done)
+
+    return progress
+
+
 def evaluate(vae: VAE, split: Split, iw_k: int, seed: int = 0,
              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """ELBO terms and (when ``iw_k`` > 0) the IWAE bound, as a JSON-ready dict."""

@@ -108,7 +108,8 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
     train_seconds = time.time() - started
 
     print(f"Evaluating on the {len(test_split)} test digits (IWAE k={iw_k}) ...", flush=True)
-    metrics = evaluation.evaluate(vae, test_split, iw_k=iw_k, seed=seed)
+    metrics = evaluation.evaluate(vae, test_split, iw_k=iw_k, seed=seed,
+                                  progress=evaluation.keras_progress())
     metrics["history"] = recorder.history
     metrics["train_seconds_this_run"] = round(train_seconds, 1)
     config = {
