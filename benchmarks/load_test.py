@@ -103,26 +103,13 @@ async def _run(sessions: int, steps: int) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     from cvae.catalog import bundle_names
-    from tests.e2e.conftest import (
-        ARTIFACTS,
-        CHROMIUM,
-        free_port,
-        start_server,
-        stop_server,
-        wait_healthy,
-    )
+    from tests.e2e.conftest import LAUNCH, running_app
 
     names = bundle_names()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc = start_server(port, log=ARTIFACTS / "load-server.log")
     log: list[dict[str, Any]] = []
-    try:
-        wait_healthy(base, proc)
+    with running_app("load-server.log") as (base, proc):
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=["--headless", "--no-sandbox"])
+            browser = await p.chromium.launch(**LAUNCH)
             await _warm_up(browser, base, names)
             start = time.perf_counter()
             outcomes = await asyncio.gather(
@@ -131,8 +118,6 @@ async def _run(sessions: int, steps: int) -> dict[str, Any]:
             wall = time.perf_counter() - start
             await browser.close()
         memory = rss_mb(proc.pid)
-    finally:
-        stop_server(proc)
     failures = [repr(o) for o in outcomes if isinstance(o, BaseException)]
     done = [o for o in outcomes if not isinstance(o, BaseException)]
     by_kind = {kind: percentiles([r["ms"] for r in log if r["kind"] == kind])

@@ -31,59 +31,41 @@ def _traces(page: Any) -> int:
 def run(reruns: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import (
-        ARTIFACTS,
-        CHROMIUM,
-        free_port,
-        open_app,
-        start_server,
-        stop_server,
-        wait_healthy,
-        wait_idle,
-    )
+    from tests.e2e.conftest import LAUNCH, open_app, running_app, wait_idle
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc = start_server(port, log=ARTIFACTS / "soak-server.log")
     samples: list[dict[str, float]] = []
-    try:
-        wait_healthy(base, proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                        args=["--headless", "--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            open_app(page, base)
-            sidebar = page.locator("[data-testid='stSidebar']")
-            thumb = sidebar.locator(".st-key-z1").get_by_role("slider")
-            classes = sidebar.get_by_role("radiogroup", name="Digit class")
+    with running_app("soak-server.log") as (base, proc), sync_playwright() as p:
+        browser = p.chromium.launch(**LAUNCH)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_app(page, base)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        thumb = sidebar.locator(".st-key-z1").get_by_role("slider")
+        classes = sidebar.get_by_role("radiogroup", name="Digit class")
 
-            def rerun(i: int) -> None:
-                if i % 25 == 24:
-                    classes.get_by_text(str(i % 10), exact=True).click()
-                else:
-                    thumb.focus()
-                    thumb.press("ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft")
-                wait_idle(page)
-
-            for i in range(50):  # warm-up: every class once, caches filled
-                rerun(i)
-            time.sleep(1.0)
-            start_mem, start_traces = rss_mb(proc.pid), _traces(page)
-            started = time.perf_counter()
-            for i in range(reruns):
-                rerun(i)
-                if i % 100 == 99:
-                    samples.append({"reruns": i + 1, **rss_mb(proc.pid)})
-            elapsed = time.perf_counter() - started
-            classes.get_by_text("8", exact=True).click()  # a full rerun redraws the card
+        def rerun(i: int) -> None:
+            if i % 25 == 24:
+                classes.get_by_text(str(i % 10), exact=True).click()
+            else:
+                thumb.focus()
+                thumb.press("ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft")
             wait_idle(page)
-            time.sleep(1.0)
-            end_mem, end_traces = rss_mb(proc.pid), _traces(page)
-            exceptions = page.locator("[data-testid='stException']").count()
-            browser.close()
-    finally:
-        stop_server(proc)
+
+        for i in range(50):  # warm-up: every class once, caches filled
+            rerun(i)
+        time.sleep(1.0)
+        start_mem, start_traces = rss_mb(proc.pid), _traces(page)
+        started = time.perf_counter()
+        for i in range(reruns):
+            rerun(i)
+            if i % 100 == 99:
+                samples.append({"reruns": i + 1, **rss_mb(proc.pid)})
+        elapsed = time.perf_counter() - started
+        classes.get_by_text("8", exact=True).click()  # a full rerun redraws the card
+        wait_idle(page)
+        time.sleep(1.0)
+        end_mem, end_traces = rss_mb(proc.pid), _traces(page)
+        exceptions = page.locator("[data-testid='stException']").count()
+        browser.close()
     return {
         "reruns": reruns, "seconds": elapsed, "exceptions": exceptions,
         "rss_after_warm_up_mb": start_mem["rss_mb"], "rss_at_end_mb": end_mem["rss_mb"],

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path(os.environ.get("CVAE_CHROMIUM", "/usr/bin/chromium"))
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 VIEWPORT = {"width": 1400, "height": 1000}
+LAUNCH = {"executable_path": str(CHROMIUM), "args": ["--headless", "--no-sandbox"]}
 
 # An <img> in an st.image block whose caption contains a text, by that text.
 _IMAGE_BY_CAPTION = """cap => [...document.querySelectorAll("[data-testid='stImage']")]
@@ -92,19 +94,28 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+@contextmanager
+def running_app(log_name: str = "streamlit-server.log",
+                env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run app.py`` on a free port, answering its health check; stopped on
+    exit. Yields the base URL and the server process; its log goes to tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = start_server(port, env=env, log=ARTIFACTS / log_name)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
+        yield base, proc
+    finally:
+        stop_server(proc)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """Base URL of one app server shared by the browser tests."""
     _require_chromium()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = start_server(port, log=ARTIFACTS / "streamlit-server.log")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, proc)
+    with running_app() as (base, _):
         yield base
-    finally:
-        stop_server(proc)
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +124,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        b = p.chromium.launch(**LAUNCH)
         yield b
         b.close()
 
