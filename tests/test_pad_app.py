@@ -6,6 +6,7 @@ here: what the page sends to the pad, the fallback without it, and uploads.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -14,7 +15,9 @@ import pytest
 from apptest_helpers import assert_healthy, decoded_digit, image_url, run_app
 from PIL import Image
 
-from cvae import digit_input, latent_pad
+from cvae import catalog, digit_input, latent_pad
+from cvae.latent import to_uint8
+from cvae.latent_pad import atlas
 
 
 def _pad_data(at) -> dict:
@@ -53,13 +56,47 @@ def test_the_pad_gets_the_view_frame_and_the_slider_point():
     assert_healthy(at)
     data = _pad_data(at)
     z1, z2 = at.slider(key="z1"), at.slider(key="z2")
-    assert data["bounds"] == [[z1.min, z1.max], [z2.min, z2.max]]
+    (x0, x1), (y0, y1) = data["bounds"]  # the plots' frame, inside the sliders' range
+    assert z1.min <= x0 < 0.5 < x1 <= z1.max and z2.min <= y0 < -1.25 < y1 <= z2.max
     assert data["point"] == [0.5, -1.25] and data["live"] is None and data["ack"] is None
     assert data["titles"] == ["z₁", "z₂"] and data["digit"] == 3
     assert len(data["centres"]) == 10 and len(data["colours"]) == 10
     assert len(data["map"]["classes"]) == data["map"]["cells"] ** 2
     assert "draw" in [c.key for c in at.get("bidi_component")]
     assert not any("pad is off" in c.value for c in at.caption)
+
+
+def _png_pixels(data_url: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))))
+
+
+def test_a_drag_frame_carries_an_atlas_of_true_decodes_around_the_sent_point(test_split):
+    from cvae.core import load_core
+    from cvae.explorer import build_view
+
+    at = run_app({"model": "tutorial-50d", "digit": "3"})
+    assert _pad_data(at)["atlas"] is None  # no drag, no atlas
+    at.session_state["pad"] = {"move": {"x": 0.5, "y": -1.0, "seq": 1}}  # what a drag sends
+    at.run()
+    assert_healthy(at)
+    data = _pad_data(at)
+    assert data["ack"] == 1 and data["live"] == [0.5, -1.0]
+    grid = data["atlas"]
+    k = grid["k"]
+    assert grid["centre"] == [0.5, -1.0] and k == atlas.K and grid["spacing"] == atlas.SPACING
+    sheet = _png_pixels(grid["image"])
+    assert sheet.shape == (28 * k, 28 * k)
+    tiles = sheet.reshape(k, 28, k, 28).transpose(0, 2, 1, 3).reshape(k * k, 28, 28)
+    # The centre cell is the decoded digit the page shows for the sent point...
+    assert "p(x | z) at (0.50, -1.00) · release to keep" in _captions(at)
+    np.testing.assert_array_equal(tiles[atlas.centre_index(k)], _png_pixels(decoded_digit(at)))
+    # ...and every cell is the model's decode at its grid point, the other 48 latent
+    # dimensions held at the class-3 centre.
+    core = load_core(catalog.bundle_path("tutorial-50d"))
+    view = build_view(core, test_split)
+    codes = view.latent_at(3, atlas.points((0.5, -1.0), k, grid["spacing"]))
+    want = to_uint8(core.decode(codes)).astype(int)
+    assert np.abs(tiles.astype(int) - want).max() <= 1
 
 
 def test_a_50d_model_gets_principal_axes_on_the_pad():
@@ -132,9 +169,9 @@ def test_move_the_latent_point_to_your_digit(uploaded):
     star = _traces(at)["your digit"]
     at.button(key="go_to_own").click().run()
     assert_healthy(at)
-    (x0, x1), (y0, y1) = _pad_data(at)["bounds"]
-    expected = (round(float(np.clip(star["x"][0], x0, x1)), 2),
-                round(float(np.clip(star["y"][0], y0, y1)), 2))
+    z1, z2 = at.slider(key="z1"), at.slider(key="z2")
+    expected = (round(float(np.clip(star["x"][0], z1.min, z1.max)), 2),
+                round(float(np.clip(star["y"][0], z2.min, z2.max)), 2))
     assert (at.slider(key="z1").value, at.slider(key="z2").value) == pytest.approx(expected)
     assert f"p(x | z) at ({expected[0]:.2f}, {expected[1]:.2f})" in _captions(at)
 

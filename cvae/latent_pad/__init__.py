@@ -4,9 +4,13 @@ Both use ``st.components.v2`` with plain HTML/CSS/JS read from ``assets/`` (no b
 
 * The pad draws the view frame of a model (bounds, axis titles, class centres, a coarse
   class map of the test codes) and a draggable handle. While dragging it sends the trigger
-  ``move`` = ``{x, y, seq}``, one message in flight, latest position wins; Python answers
-  with a new frame whose ``ack`` is that ``seq``. Releasing sends the state ``commit``
-  = ``{x, y, at}``, which the page commits to its z1/z2 sliders.
+  ``move`` = ``{x, y, seq}`` (the handle's position, led by its velocity times the round
+  trip), one message in flight, latest position wins; Python answers with a new frame
+  whose ``ack`` is that ``seq`` and whose ``atlas`` holds the decodes of a k x k grid
+  around that position (`cvae.latent_pad.atlas`) as one tiled PNG: between frames the pad
+  shows, beside the pointer, the decode of the grid point nearest to it. Releasing sends
+  the state ``commit`` = ``{x, y, at}`` (the handle itself), which the page commits to its
+  z1/z2 sliders.
 * The drawing canvas sends the state ``drawing``: the canvas as a PNG data URL (or None).
 
 When the components cannot be registered, or ``CVAE_DISABLE_PAD=1``, `pad` and `drawing`
@@ -25,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from cvae import images
 from cvae.explorer import ModelView
+from cvae.latent_pad import atlas as grid
 
 DISABLE_ENV = "CVAE_DISABLE_PAD"
 ASSETS = Path(__file__).with_name("assets")
@@ -90,12 +96,29 @@ def class_map(view: ModelView, cells: int = MAP_CELLS) -> dict[str, Any]:
     return {"cells": cells, "classes": "".join(chars)}
 
 
+def decode_atlas(view: ModelView, decode: Callable[[np.ndarray], np.ndarray], digit: int,
+                 centre: tuple[float, float], k: int = grid.K,
+                 spacing: float = grid.SPACING) -> tuple[np.ndarray, dict[str, Any]]:
+    """Decode the atlas around view point ``centre`` in one ``decode`` call (codes from
+    ``view.latent_at``: off-view components at the class centre).
+
+    Returns the decode at ``centre`` itself ``[28, 28]`` and the pad's ``atlas`` JSON:
+    ``{centre, spacing, k, image}`` with the k x k decodes tiled row-major into one PNG
+    data URL (28 x 28 pixels per cell).
+    """
+    probs = decode(view.latent_at(digit, grid.points(centre, k, spacing)))
+    data = {"centre": [float(centre[0]), float(centre[1])], "spacing": float(spacing),
+            "k": int(k), "image": png_data_url(images.grid_png(probs, k, k))}
+    return probs[grid.centre_index(k)], data
+
+
 def pad_data(view: ModelView, digit: int, point: tuple[float, float], *, frame: int,
              colours: list[str], background: dict[str, Any] | None = None,
              live: tuple[float, float] | None = None, ack: int | None = None,
-             own: tuple[float, float] | None = None,
-             own_colour: str = "#ff2bbd") -> dict[str, Any]:
-    """The JSON the pad draws from: frame geometry, centres, committed/live points."""
+             own: tuple[float, float] | None = None, own_colour: str = "#ff2bbd",
+             atlas: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON the pad draws from: frame geometry, centres, committed/live points and,
+    in a drag frame, the atlas around the live point (see `decode_atlas`)."""
     (x0, x1), (y0, y1) = view.bounds
     return {
         "frame": frame, "ack": ack,
@@ -108,6 +131,7 @@ def pad_data(view: ModelView, digit: int, point: tuple[float, float], *, frame: 
         "own": None if own is None else [float(own[0]), float(own[1])],
         "own_colour": own_colour,
         "map": background,
+        "atlas": atlas,
     }
 
 
