@@ -1,13 +1,24 @@
 // Latent pad: a 2-D handle over the latent view frame (st.components.v2 module).
 //
-// Dragging streams the handle's position to Python as the trigger "move" ({x, y, seq}),
-// throttled and latest-wins: positions that arrive faster than they can be sent are
-// replaced by the newest one. At most MAX_IN_FLIGHT positions are unanswered at a time
+// Dragging streams positions to decode to Python as the trigger "move" ({x, y, seq}):
+// the handle's, led along its velocity (see LEAD), throttled and latest-wins: positions
+// that arrive faster than they can be sent are replaced by the newest one. At most MAX_IN_FLIGHT positions are unanswered at a time
 // (an answer is a frame with data.ack >= seq; after RESEND_MS without one, the missing
 // answers are written off), and sends are at least MIN_INTERVAL_MS apart. Releasing the
 // pointer (or an arrow key) commits the point as the state value "commit" ({x, y, at}).
-// Counters for tests and measurements: data-frames / data-sent on the root element and
-// window.cvaeLatentPad.
+//
+// Between frames the digit follows the pointer from the latest frame's atlas: the decodes
+// of a k x k grid (spacing h) around the position that frame answered, one tiled PNG. On
+// every animation frame of a drag a thumbnail beside the handle shows the atlas cell
+// nearest to the handle: a real decode within h/2 of it on both axes (never a blend).
+// Outside the atlas it shows the nearest edge cell, dimmed as approximate. The cell
+// rounding is cvae/latent_pad/atlas.py's `cell`.
+//
+// Counters for tests and measurements: data-frames / data-sent / data-previews on the root
+// element and window.cvaeLatentPad. `previews` counts only changes of the thumbnail to
+// another covered cell's decode (previewLog: the handle and cell point of each); `preview`
+// is what the thumbnail shows now; paints / approxPaints count its paintings (in all / as
+// approximate).
 
 const MIN_INTERVAL_MS = 30;
 // One position in flight: with runner.fastReruns a second one would interrupt the run
@@ -15,7 +26,19 @@ const MIN_INTERVAL_MS = 30;
 const MAX_IN_FLIGHT = 1;
 // Long enough that a slow frame is not interrupted by a resend (which would restart it).
 const RESEND_MS = 1500;
+// A dragged position is sent LEAD round trips ahead along the pointer's velocity (over
+// the last TRACK_MS; at most MAX_LEAD_MS ahead), so the atlas of its answer is centred
+// about where the pointer is while that atlas is the latest; a pointer at rest for
+// SETTLE_MS has its exact position sent.
+const LEAD = 1.5;
+const TRACK_MS = 100;
+const MAX_LEAD_MS = 400;
+const SETTLE_MS = 120;
 const MARGIN = { left: 44, right: 8, top: 8, bottom: 40 };
+const CELL = 28;           // atlas cell size in image pixels
+const PREVIEW_GAP = 16;    // CSS px between the handle and the preview thumbnail
+const PREVIEW_SIZE = 88;   // its outer size in CSS px (pad.css: 84 px + 2 px borders)
+const PREVIEW_LOG = 2000;  // previewLog keeps the latest entries only
 const PADS = new WeakMap();
 
 function niceStep(span) {
@@ -29,7 +52,10 @@ function createPad(root) {
   const canvas = root.querySelector(".pad-canvas");
   const readout = root.querySelector(".pad-readout");
   const ctx = canvas.getContext("2d");
-  const stats = { frames: 0, sent: 0, commits: 0, lastFrameAt: 0 };
+  const thumb = root.querySelector(".pad-preview");
+  const tctx = thumb.getContext("2d");
+  const stats = { frames: 0, sent: 0, commits: 0, previews: 0, lastFrameAt: 0,
+                  paints: 0, approxPaints: 0, preview: null, previewLog: [] };
   window.cvaeLatentPad = stats;
 
   const pad = {
@@ -39,6 +65,8 @@ function createPad(root) {
     dragging: false, committing: null,
     seq: 0, sentAt: -1e9, pending: null, timer: null,
     lastAck: 0, lastFrame: -1, mapCache: { key: null, canvas: null },
+    atlas: null, atlasFrame: -1, previewKey: null,
+    track: [], rtt: 0, lastSent: null, settleTimer: null,
   };
 
   // --- geometry ---------------------------------------------------------------------
@@ -208,9 +236,62 @@ function createPad(root) {
       ctx.strokeStyle = "#fff"; ctx.lineWidth = 2.5; ctx.stroke();
       ctx.strokeStyle = "#111"; ctx.lineWidth = 1; ctx.stroke();
     });
+    paintPreview();
     const shown = pad.handle || { x: v.point[0], y: v.point[1] };
     readout.textContent = `${v.titles[0]} ${shown.x.toFixed(2)} · ${v.titles[1]} ${shown.y.toFixed(2)}`
       + (pad.dragging ? "  (release to keep)" : "");
+  }
+
+  // --- atlas preview ----------------------------------------------------------------
+  function loadAtlas(atlas, frame) {
+    pad.atlasFrame = frame;
+    if (!atlas) { pad.atlas = null; return; }
+    const img = new Image();
+    img.src = atlas.image;
+    img.decode().then(() => {
+      if (pad.atlasFrame !== frame) return;  // a newer frame came meanwhile
+      pad.atlas = { centre: atlas.centre, spacing: atlas.spacing, k: atlas.k, img };
+      requestDraw();
+    }, () => { /* a broken image: keep the previous atlas */ });
+  }
+
+  function paintPreview() {
+    const a = pad.atlas, at = pad.handle;
+    if (!a || !at) {
+      thumb.hidden = true;
+      pad.previewKey = null;
+      stats.preview = null;
+      return;
+    }
+    const half = (a.k - 1) / 2;
+    let col = Math.floor((at.x - a.centre[0]) / a.spacing + 0.5) + half;
+    let row = half - Math.floor((at.y - a.centre[1]) / a.spacing + 0.5);
+    const covered = row >= 0 && row < a.k && col >= 0 && col < a.k;
+    col = Math.min(a.k - 1, Math.max(0, col));
+    row = Math.min(a.k - 1, Math.max(0, row));
+    const cell = [a.centre[0] + (col - half) * a.spacing, a.centre[1] - (row - half) * a.spacing];
+    const key = cell.map((v) => v.toFixed(4)).join(",");  // the decoded point, not the frame
+    const entry = { x: at.x, y: at.y, cell, covered, centre: a.centre, spacing: a.spacing, k: a.k };
+    if (key !== pad.previewKey) {
+      tctx.drawImage(a.img, col * CELL, row * CELL, CELL, CELL, 0, 0, CELL, CELL);
+      pad.previewKey = key;
+      if (covered) {
+        stats.previews += 1;
+        root.dataset.previews = String(stats.previews);
+        stats.previewLog.push(entry);
+        if (stats.previewLog.length > PREVIEW_LOG) stats.previewLog.shift();
+      }
+    }
+    stats.preview = entry;
+    stats.paints += 1;
+    if (!covered) stats.approxPaints += 1;
+    thumb.dataset.approx = String(!covered);
+    thumb.hidden = false;
+    const [px, py] = toPx([at.x, at.y]);
+    let left = px + PREVIEW_GAP, top = py - PREVIEW_GAP - PREVIEW_SIZE;
+    if (left + PREVIEW_SIZE > pad.size.w) left = px - PREVIEW_GAP - PREVIEW_SIZE;
+    if (top < 0) top = py + PREVIEW_GAP;
+    thumb.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
   }
 
   // --- messages ---------------------------------------------------------------------
@@ -227,11 +308,36 @@ function createPad(root) {
     if (wait > 0) { pad.timer = setTimeout(pump, wait); return; }
     pad.seq += 1;
     pad.sentAt = now;
-    const { x, y } = pad.pending;
+    const { x, y } = aim(pad.pending, now);
     pad.pending = null;
+    pad.lastSent = { x, y };
     stats.sent += 1;
     root.dataset.sent = String(stats.sent);
     pad.api.setTriggerValue("move", { x, y, seq: pad.seq });
+  }
+
+  // Where the pointer will be about when the answer to a position sent now is shown.
+  function aim(xy, now) {
+    const t = pad.track, lead = LEAD * pad.rtt;
+    if (!pad.dragging || t.length < 2 || now - t[t.length - 1].t > TRACK_MS || !lead) return xy;
+    const first = t[0], last = t[t.length - 1], dt = last.t - first.t;
+    if (dt <= 0) return xy;
+    const ms = Math.min(lead, MAX_LEAD_MS);
+    return clamp({ x: xy.x + (last.x - first.x) / dt * ms, y: xy.y + (last.y - first.y) / dt * ms });
+  }
+
+  function track(xy) {
+    const now = performance.now();
+    pad.track.push({ t: now, x: xy.x, y: xy.y });
+    while (pad.track.length > 2 && now - pad.track[0].t > TRACK_MS) pad.track.shift();
+    clearTimeout(pad.settleTimer);
+    pad.settleTimer = setTimeout(() => {
+      const h = pad.handle, s = pad.lastSent;
+      if (!pad.dragging || !h || (s && s.x === h.x && s.y === h.y)) return;
+      pad.track = [];
+      pad.pending = h;
+      pump();
+    }, SETTLE_MS);
   }
 
   function requestDraw() {
@@ -262,12 +368,17 @@ function createPad(root) {
     pad.dragging = true;
     pad.rect = canvas.getBoundingClientRect();
     root.dataset.dragging = "true";
-    moveTo(fromEvent(event));
+    pad.track = [];
+    const xy = fromEvent(event);
+    track(xy);
+    moveTo(xy);
     event.preventDefault();
   }
   function onMove(event) {
     if (!pad.dragging) return;
-    moveTo(fromEvent(event));
+    const xy = fromEvent(event);
+    track(xy);
+    moveTo(xy);
   }
   function onUp(event) {
     if (!pad.dragging) return;
@@ -305,7 +416,12 @@ function createPad(root) {
     pad.lastFrame = data.frame;
     const frameChanged = !pad.view || JSON.stringify(pad.view.bounds) !== JSON.stringify(data.bounds);
     pad.view = data;
+    loadAtlas(data.atlas, data.frame);
     if (typeof data.ack === "number") {  // a new frame drawn for a dragged position
+      if (data.ack === pad.seq) {
+        const rtt = performance.now() - pad.sentAt;
+        pad.rtt = pad.rtt ? 0.7 * pad.rtt + 0.3 * rtt : rtt;
+      }
       pad.lastAck = Math.max(pad.lastAck, data.ack);
       stats.frames += 1;
       stats.lastFrameAt = performance.now();
@@ -330,6 +446,7 @@ function createPad(root) {
   pad.destroy = () => {
     resize.disconnect();
     if (pad.timer) clearTimeout(pad.timer);
+    clearTimeout(pad.settleTimer);
     for (const [type, fn] of [["pointerdown", onDown], ["pointermove", onMove],
       ["pointerup", onUp], ["pointercancel", onUp], ["lostpointercapture", onUp],
       ["keydown", onKey], ["keyup", onKey]]) canvas.removeEventListener(type, fn);
