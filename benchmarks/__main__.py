@@ -87,6 +87,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
         add("slider release -> digit painted p50", b["slider_to_paint_ms"]["p50"], "ms",
             target="<= 100 ms", met=b["slider_to_paint_ms"]["p50"] <= 100)
         add("slider release -> digit painted p95", b["slider_to_paint_ms"]["p95"], "ms")
+        pad = b["pad_drag"]
+        add("pad drag: digit previews per s", pad["previews_per_s"], "",
+            target=">= 20 repaints/s", met=pad["previews_per_s"] >= 20)
+        add("pad drag: server frames per s", pad["frames_per_s"], "")
+        add("pad drag: positions sent per s", pad["sent_per_s"], "")
         add("cold start, process -> page rendered", b["cold_start_s"], "s")
         add("  of which imports", b["imports_s"], "s")
         add("cold start after imports", b["cold_start_after_imports_s"], "s",
