@@ -346,3 +346,16 @@ def test_the_preview_shows_the_nearest_atlas_cell_and_counts_only_covered_change
     page.evaluate("data => window.mountPad(data)", {**_frame(4), "point": list(far)})
     page.evaluate(NEXT_PAINT)
     assert page.evaluate(THUMBNAIL)["hidden"]
+
+
+def test_arrow_keys_move_the_point_exactly_and_commit_it(page):
+    _mount_pad_alone(page)
+    page.locator(".pad-canvas").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowUp")
+    messages = page.evaluate("() => window.padMessages")
+    moves = [m for name, m in messages if name == "move"]
+    commits = [m for name, m in messages if name == "commit"]
+    # Steps of 0.05 from (0, 0), sent as they are (no lead: only a dragged pointer has one)
+    assert (moves[0]["x"], moves[0]["y"]) == (0.05, 0.0)
+    assert [(c["x"], c["y"]) for c in commits] == [(0.05, 0.0), (0.05, 0.05)]
