@@ -66,6 +66,16 @@ def test_the_pad_gets_the_view_frame_and_the_slider_point():
     assert not any("pad is off" in c.value for c in at.caption)
 
 
+def test_the_pad_frame_widens_to_keep_a_far_slider_point_on_it():
+    at = run_app({"model": "tutorial-2d", "z1": "11.5", "z2": "-11.5"})
+    assert_healthy(at)
+    data = _pad_data(at)
+    (x0, x1), (y0, y1) = data["bounds"]
+    assert x0 < 11.5 < x1 and y0 < -11.5 < y1
+    (_, mx1), (my0, _) = data["map"]["bounds"]  # the class map keeps the plot bounds
+    assert mx1 < 11.5 and my0 > -11.5
+
+
 def _png_pixels(data_url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))))
 
@@ -230,7 +240,8 @@ def test_the_class_map_marks_the_majority_class_per_cell():
         labels = np.array([3, 3, 7, 9])
 
     # rows from the top: (x 0-1, y 1-2) holds two 3s and a 7; (x 1-2, y 0-1) a 9
-    assert latent_pad.class_map(View(), cells=2) == {"cells": 2, "classes": "3..9"}
+    assert latent_pad.class_map(View(), cells=2) == {
+        "cells": 2, "classes": "3..9", "bounds": [[0.0, 2.0], [0.0, 2.0]]}
 
 
 def test_read_move_needs_a_whole_sequence_number():

@@ -93,7 +93,8 @@ def class_map(view: ModelView, cells: int = MAP_CELLS) -> dict[str, Any]:
     np.add.at(counts, (row * cells + col, view.labels), 1)
     best = counts.argmax(axis=1)
     chars = np.where(counts.sum(axis=1) > 0, best.astype(str), ".")
-    return {"cells": cells, "classes": "".join(chars)}
+    return {"cells": cells, "classes": "".join(chars),
+            "bounds": [[float(x0), float(x1)], [float(y0), float(y1)]]}
 
 
 def decode_atlas(view: ModelView, decode: Callable[[np.ndarray], np.ndarray], digit: int,
@@ -118,8 +119,13 @@ def pad_data(view: ModelView, digit: int, point: tuple[float, float], *, frame: 
              own: tuple[float, float] | None = None, own_colour: str = "#ff2bbd",
              atlas: dict[str, Any] | None = None) -> dict[str, Any]:
     """The JSON the pad draws from: frame geometry, centres, committed/live points and,
-    in a drag frame, the atlas around the live point (see `decode_atlas`)."""
+    in a drag frame, the atlas around the live point (see `decode_atlas`).
+
+    The frame is the model's plot bounds, widened (in steps of 0.5) to keep the committed
+    point on the pad when the sliders put it outside them."""
     (x0, x1), (y0, y1) = view.bounds
+    x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
+    y0, y1 = min(y0, np.floor(point[1] * 2 - 1) / 2), max(y1, np.ceil(point[1] * 2 + 1) / 2)
     return {
         "frame": frame, "ack": ack,
         "bounds": [[float(x0), float(x1)], [float(y0), float(y1)]],

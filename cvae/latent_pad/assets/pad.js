@@ -156,7 +156,10 @@ function createPad(root) {
       ctx.save();
       ctx.globalAlpha = 0.22;
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(map, p.left, p.top, p.width, p.height);
+      // the map covers the model's plot bounds, which the frame may extend
+      const [[mx0, mx1], [my0, my1]] = pad.view.map.bounds || pad.view.bounds;
+      const [ax, ay] = toPx([mx0, my1]), [bx, by] = toPx([mx1, my0]);
+      ctx.drawImage(map, ax, ay, bx - ax, by - ay);
       ctx.restore();
     }
     ctx.strokeStyle = "rgba(128,128,128,0.5)";
