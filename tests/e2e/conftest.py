@@ -188,10 +188,14 @@ def save_screenshot(page, name: str, path: Path | None = None) -> Path:
 
 def open_app(page, base_url: str, query: str = "", timeout_ms: float = 180_000) -> None:
     """Navigate to the app (optionally with ``?query``) and wait until its script is idle
-    and the decoded digit is on the page."""
+    and the decoded digit is on the page; an exception shown instead fails at once, with
+    its text."""
     page.goto(f"{base_url}/{('?' + query) if query else ''}")
     page.wait_for_selector(IDLE, timeout=timeout_ms)
-    page.get_by_text("Decoded digit").wait_for(timeout=timeout_ms)
+    exception = page.locator("[data-testid='stException']")
+    page.get_by_text("Decoded digit").or_(exception).first.wait_for(timeout=timeout_ms)
+    if exception.count():
+        raise AssertionError(f"the page shows an exception: {exception.first.inner_text()}")
     page.wait_for_selector(IDLE, timeout=timeout_ms)
 
 
