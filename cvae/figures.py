@@ -42,8 +42,8 @@ def scatter_base(view: ModelView) -> dict[str, Any]:
         xaxis={"title": x_title, "range": [x0, x1], "zeroline": False},
         yaxis={"title": y_title, "range": [y0, y1], "zeroline": False,
                "scaleanchor": "x", "scaleratio": 1},
-        legend={"orientation": "h", "y": 1.08, "x": 0, "title": {"text": "digit"},
-                "itemsizing": "constant"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0,
+                "title": {"text": "digit"}, "itemsizing": "constant"},  # above, never over the data
         clickmode="event+select", dragmode="pan", uirevision=view.name,
         plot_bgcolor="rgba(0,0,0,0)",
     )
@@ -108,5 +108,5 @@ def elbo_curve(history: list[dict[str, float]], published: float | None = None) 
                       annotation_text=f"write-up: {published}")
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       xaxis_title="epoch", yaxis_title="nats per digit",
-                      legend={"orientation": "h", "y": 1.15})
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.01})
     return fig

@@ -81,6 +81,10 @@ _ISOLATED_DIGIT = """() => {
     }
     if (!best || gap > best.gap) best = {...d, gap};
   }
+  if (best) {  // what a click there would land on: the plot's drag layer, not a legend over it
+    const hit = document.elementFromPoint(best.x, best.y);
+    best.hit = hit ? `${hit.tagName}.${hit.getAttribute('class')}` : null;
+  }
   return best;
 }"""
 
@@ -219,6 +223,7 @@ def test_clicking_a_digit_in_the_scatter_moves_the_point_to_it(server, page):
     scatter(page)
     target = page.evaluate(_ISOLATED_DIGIT)
     assert target and target["gap"] >= 6, f"no digit can be clicked unambiguously: {target}"
+    assert "drag" in (target["hit"] or ""), f"something covers the digit: {target}"
     before = image_src(page, DECODED)
 
     # Hover until the tooltip names the digit (as a person would), then click it.
