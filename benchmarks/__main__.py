@@ -106,9 +106,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     return out
 
 
-def print_table(results: dict[str, Any]) -> None:
+def print_table(results: dict[str, Any], markdown: bool = False) -> None:
+    """The figures as an aligned text table, or as a Markdown table (for the README)."""
     header = ("measure", "ours", "reference", "ratio", "target", "met")
     table = [header, *rows(results)]
+    if markdown:
+        for i, row in enumerate(table):
+            print("| " + " | ".join(row) + " |")
+            if i == 0:
+                print("|" + "---|" * len(header))
+        return
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for i, row in enumerate(table):
         print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
@@ -122,13 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (< 5 minutes)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument("--show", action="store_true",
+                        help="print the table of the results file without measuring")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args(argv)
+    if args.show:
+        print_table(json.loads(args.out.read_text()), markdown=args.markdown)
+        return 0
 
     results: dict[str, Any] = {"quick": args.quick, "machine": machine()}
     for name in args.only or SECTIONS:
         print(f"[benchmarks] {name} ...", file=sys.stderr, flush=True)
         results[name] = _run_section(name, args.quick)
-    print_table(results)
+    print_table(results, markdown=args.markdown)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
