@@ -103,6 +103,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     if t:
         add(f"training {t['recipe']}, batch {t['batch_size']}", t["cvae_images_per_s"], "img/s",
             t["tutorial_images_per_s"], t["ratio"], ">= 2x", t["ratio"] >= 2)
+        add("training arithmetic, GFLOP/s", t["cvae_gflop_per_s"], "", t["tutorial_gflop_per_s"],
+            target=f"{t['train_gflop_per_image'] * 1e3:.0f} MFLOP per image and step")
     return out
 
 
