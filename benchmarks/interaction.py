@@ -72,62 +72,48 @@ def import_seconds() -> float:
 def browser(quick: bool) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import (
-        ARTIFACTS,
-        CHROMIUM,
-        free_port,
-        open_app,
-        start_server,
-        stop_server,
-        wait_healthy,
-        wait_idle,
-    )
+    from tests.e2e.conftest import CHROMIUM, LAUNCH, open_app, running_app, wait_idle
 
     if not CHROMIUM.is_file():
         return {"skipped": f"no Chromium at {CHROMIUM}"}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"imports_s": import_seconds()}
     with sync_playwright() as p:
-        chrome = p.chromium.launch(executable_path=str(CHROMIUM),
-                                   args=["--headless", "--no-sandbox"])
+        chrome = p.chromium.launch(**LAUNCH)
         page = chrome.new_page(viewport={"width": 1400, "height": 1000})
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
         start = time.perf_counter()
-        proc = start_server(port, log=ARTIFACTS / "benchmark-server.log")
         try:
-            wait_healthy(base, proc)
-            result["server_healthy_s"] = time.perf_counter() - start
-            open_app(page, base)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.js-plotly-plot')].some("
-                "g => (g._fullData || []).length >= 10)", timeout=120_000)
-            result["cold_start_s"] = time.perf_counter() - start
-            result["cold_start_after_imports_s"] = result["cold_start_s"] - result["imports_s"]
-            result["after_load"] = rss_mb(proc.pid)
+            with running_app("benchmark-server.log") as (base, proc):
+                result["server_healthy_s"] = time.perf_counter() - start
+                open_app(page, base)
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+                    "g => (g._fullData || []).length >= 10)", timeout=120_000)
+                result["cold_start_s"] = time.perf_counter() - start
+                result["cold_start_after_imports_s"] = (result["cold_start_s"]
+                                                        - result["imports_s"])
+                result["after_load"] = rss_mb(proc.pid)
 
-            page.evaluate(PAINT_PROBE)
-            thumb = page.locator("[data-testid='stSidebar']").get_by_role("slider").first
-            latencies = []
-            for i in range(20 if quick else 40):
-                thumb.focus()
-                before = page.evaluate("() => window.__cvae.paints.length")
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(f"() => window.__cvae.paints.length > {before}",
-                                       timeout=30_000)
-                latencies.append(page.evaluate(
-                    "() => window.__cvae.paints[window.__cvae.paints.length - 1]"
-                    " - window.__cvae.key"))
+                page.evaluate(PAINT_PROBE)
+                thumb = page.locator("[data-testid='stSidebar']").get_by_role("slider").first
+                latencies = []
+                for i in range(20 if quick else 40):
+                    thumb.focus()
+                    before = page.evaluate("() => window.__cvae.paints.length")
+                    page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                    page.wait_for_function(f"() => window.__cvae.paints.length > {before}",
+                                           timeout=30_000)
+                    latencies.append(page.evaluate(
+                        "() => window.__cvae.paints[window.__cvae.paints.length - 1]"
+                        " - window.__cvae.key"))
+                    wait_idle(page)
+                result["slider_to_paint_ms"] = percentiles(latencies)
+                result["pad_drag"] = pad_drag(page, seconds=5.0)
                 wait_idle(page)
-            result["slider_to_paint_ms"] = percentiles(latencies)
-            result["pad_drag"] = pad_drag(page, seconds=5.0)
-            wait_idle(page)
 
-            for name in _model_names():
-                open_app(page, base, f"model={name}")
-            result["after_all_models"] = rss_mb(proc.pid)
+                for name in _model_names():
+                    open_app(page, base, f"model={name}")
+                result["after_all_models"] = rss_mb(proc.pid)
         finally:
-            stop_server(proc)
             chrome.close()
     return result
 
