@@ -46,13 +46,15 @@ class ModelCore:
         self.vae = vae
         latent = vae.latent
 
-        @tf.function(input_signature=[tf.TensorSpec([None, latent], tf.float32)])
-        def decode(z: tf.Tensor) -> tf.Tensor:
-            return vae.likelihood(z).mean()[..., 0]
+        labels = tf.TensorSpec([None], tf.int32)  # read only by models that see the label
 
-        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
-        def encode(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            q = vae.posterior(x)
+        @tf.function(input_signature=[tf.TensorSpec([None, latent], tf.float32), labels])
+        def decode(z: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+            return vae.likelihood(z, y).mean()[..., 0]
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32), labels])
+        def encode(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            q = vae.posterior(x, y)
             return q.mean(), q.stddev()
 
         self._decode_fn = decode
@@ -82,6 +84,15 @@ class ModelCore:
     def metrics(self) -> dict[str, Any]:
         return self.vae.metrics
 
+    @property
+    def uses_label(self) -> bool:
+        """True when the model draws (or reads) a digit differently for each label."""
+        return self.vae.uses_label
+
+    @property
+    def decoder_sees_label(self) -> bool:
+        return self.vae.recipe.label_to_decoder
+
     @cached_property
     def param_count(self) -> int:
         return self.vae.count_params()
@@ -98,31 +109,43 @@ class ModelCore:
     def warm_up(self) -> None:
         """Trace both calls and prime every bucket shape once."""
         for b in BUCKETS:
-            self.decode(np.zeros((b, self.latent), np.float32))
-            self.encode(np.zeros((b, 28, 28), np.uint8))
+            self.decode(np.zeros((b, self.latent), np.float32), 0)
+            self.encode(np.zeros((b, 28, 28), np.uint8), 0)
 
-    def _batched(self, fn: Any, a: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    def _labels(self, labels: Any, n: int, needed: bool) -> np.ndarray:
+        if labels is None:
+            if needed:
+                raise ValueError(f"{self.name} reads the digit label: pass labels")
+            return np.zeros(n, np.int32)
+        return np.broadcast_to(np.asarray(labels, np.int32), (n,))
+
+    def _batched(self, fn: Any, a: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, ...]]:
         out = []
         for start in range(0, len(a), BUCKETS[-1]):
             chunk = a[start:start + BUCKETS[-1]]
-            res = fn(_pad(chunk, bucket_for(len(chunk))))
+            size = bucket_for(len(chunk))
+            res = fn(_pad(chunk, size), _pad(y[start:start + BUCKETS[-1]], size))
             res = res if isinstance(res, tuple | list) else (res,)
             out.append(tuple(r.numpy()[: len(chunk)] for r in res))
         return out
 
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """Bernoulli means ``[N, 28, 28]`` (float32 in [0, 1]) of p(x | z) for codes ``[N, L]``."""
+    def decode(self, z: np.ndarray, labels: Any = None) -> np.ndarray:
+        """Bernoulli means ``[N, 28, 28]`` (float32 in [0, 1]) of p(x | z, y) for codes
+        ``[N, L]``; ``labels`` (one digit or ``[N]``) is required when the decoder sees it."""
         z = np.asarray(z, np.float32).reshape(-1, self.latent)
+        y = self._labels(labels, len(z), self.decoder_sees_label)
         if len(z) == 0:
             return np.zeros((0, 28, 28), np.float32)
-        return np.concatenate([r[0] for r in self._batched(self._decode_fn, z)])
+        return np.concatenate([r[0] for r in self._batched(self._decode_fn, z, y)])
 
-    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior means and standard deviations ``[N, L]`` of uint8 or {0,1} images."""
+    def encode(self, images: np.ndarray, labels: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior means and standard deviations ``[N, L]`` of uint8 or {0,1} images
+        (``labels`` required when the encoder sees the label)."""
         x = binarize(np.asarray(images).reshape(-1, 28, 28))
+        y = self._labels(labels, len(x), self.vae.recipe.label_to_encoder)
         if len(x) == 0:
             return np.zeros((0, self.latent), np.float32), np.zeros((0, self.latent), np.float32)
-        parts = self._batched(self._encode_fn, x)
+        parts = self._batched(self._encode_fn, x, y)
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
     def trace_count(self) -> int:

@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bundle", type=Path, help="bundle folder, e.g. weights/tutorial-2d")
     parser.add_argument("--iw", type=int, default=1000, metavar="K",
                         help="importance samples for the IWAE bound (default 1000; 0 skips)")
+    parser.add_argument("--iw-n", type=int, metavar="N",
+                        help="first N test digits for the IWAE bound (default: all)")
     parser.add_argument("--seed", type=int, help="sampling seed (default: the bundle's)")
     parser.add_argument("--data", type=Path, help="Keras-format mnist.npz to read x_test from")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         split = load_test_split(args.data)
         seed = args.seed if args.seed is not None else model.metrics.get("seed", 0)
 
-        result = evaluate(model, split, iw_k=args.iw, seed=seed,
+        result = evaluate(model, split, iw_k=args.iw, seed=seed, iw_n=args.iw_n,
                           progress=None if args.json else keras_progress())
     except (BundleError, DataError) as exc:
         print(f"cvae.evaluate: {exc}", file=sys.stderr)

@@ -93,7 +93,7 @@ class ModelView:
 
 def build_view(core: Any, split: Split) -> ModelView:
     """Encode ``split`` with ``core`` and derive the view geometry."""
-    codes = core.encode(split.images)[0].astype(np.float64)
+    codes = core.encode(split.images, split.labels)[0].astype(np.float64)
     labels = np.asarray(split.labels, np.int64)
     frame = lt.pca_frame(codes)
     centres = core.prior_means if core.conditional else lt.class_centres(codes, labels)

@@ -49,8 +49,9 @@ class VAENetwork(keras.Model):
     def __init__(self, recipe: Recipe, **kwargs: Any) -> None:
         super().__init__(name=recipe.name.replace("-", "_"), **kwargs)
         head: LayerSpec = ("Dense", {"units": posterior_param_size(recipe)})
-        self.encoder = build_sequential((*recipe.encoder, head), IMAGE_SHAPE, "encoder")
-        self.decoder = build_sequential(recipe.decoder, (recipe.latent,), "decoder")
+        self.encoder = build_sequential((*recipe.encoder, head), recipe.encoder_input,
+                                        "encoder")
+        self.decoder = build_sequential(recipe.decoder, (recipe.decoder_input,), "decoder")
         self.prior_net = (build_sequential(recipe.prior_net, (NUM_CLASSES,), "prior_net")
                           if recipe.conditional else None)
         out = self.decoder.output_shape[1:]
@@ -60,9 +61,8 @@ class VAENetwork(keras.Model):
         self.built = True
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """Logits of the reconstruction through the posterior mean (for summaries)."""
-        params = self.encoder(x, training=training)
-        return self.decoder(params[..., : self.decoder.input_shape[-1]], training=training)
+        """Encoder parameters of ``x`` (the networks are used piecewise by `VAE`)."""
+        return self.encoder(x, training=training)
 
 
 class VAE:
@@ -96,6 +96,15 @@ class VAE:
     def conditional(self) -> bool:
         return self.recipe.conditional
 
+    @property
+    def uses_label(self) -> bool:
+        return self.recipe.uses_label
+
+    def _labels(self, y: Any) -> tf.Tensor:
+        if y is None:
+            raise ValueError(f"{self.name} reads the digit label: pass y")
+        return tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)
+
     def count_params(self) -> int:
         return int(self.net.count_params())
 
@@ -123,20 +132,30 @@ class VAE:
 
     def posterior(self, x: Any, y: Any = None, training: bool = False) -> tfd.Distribution:
         """q(z | x): Gaussian with diagonal or full (lower-triangular) covariance."""
-        params = self.net.encoder(tf.convert_to_tensor(x, tf.float32), training=training)
+        x = tf.convert_to_tensor(x, tf.float32)
+        if self.recipe.label_to_encoder:  # the label as ten constant image channels
+            onehot = self._labels(y)[:, None, None, :]
+            x = tf.concat([x, tf.broadcast_to(onehot, tf.concat(
+                [tf.shape(x)[:3], [NUM_CLASSES]], axis=0))], axis=-1)
+        params = self.net.encoder(x, training=training)
         loc, rest = params[..., : self.latent], params[..., self.latent:]
         if self.recipe.posterior == "diag":
             return tfd.MultivariateNormalDiag(loc=loc, scale_diag=tf.exp(0.5 * rest))
         return tfd.MultivariateNormalTriL(loc=loc, scale_tril=self._fill_tril(rest))
 
     def likelihood(self, z: Any, y: Any = None, training: bool = False) -> tfd.Distribution:
-        """p(x | z): independent Bernoulli pixels on the decoder's logits.
+        """p(x | z, y): independent Bernoulli pixels on the decoder's logits.
 
-        ``z`` may carry any number of leading batch dimensions.
+        ``z`` may carry any number of leading batch dimensions; ``y`` (read only by models
+        whose decoder sees the label) is broadcast against them, e.g. ``[N]`` for ``[k, N, L]``.
         """
         z = tf.convert_to_tensor(z, tf.float32)
         batch_shape = tf.shape(z)[:-1]
-        flat = tf.reshape(z, [-1, self.latent])
+        if self.recipe.label_to_decoder:
+            onehot = tf.broadcast_to(self._labels(y),
+                                     tf.concat([batch_shape, [NUM_CLASSES]], axis=0))
+            z = tf.concat([z, onehot], axis=-1)
+        flat = tf.reshape(z, [-1, self.recipe.decoder_input])
         logits = self.net.decoder(flat, training=training)
         logits = tf.reshape(logits, tf.concat([batch_shape, IMAGE_SHAPE], axis=0))
         return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32),
@@ -172,6 +191,20 @@ class VAE:
         z = q.sample(k, seed=seed)                        # [k, N, latent]
         log_px = self.likelihood(z, y).log_prob(x)        # broadcasts x over k
         return log_px + self.prior(y).log_prob(z) - q.log_prob(z)
+
+    def class_log_weights(self, x: Any, k: int, seed: Any = None) -> tf.Tensor:
+        """Log-weights log p(x | z_k) + log p(z_k | y') - log q(z_k | x) for every class y',
+        shape ``[k, N, 10]``: one decoder pass serves all ten labels. Only for models where
+        the label enters through the prior alone (a class-mean prior)."""
+        if not self.conditional or self.recipe.label_to_encoder or self.recipe.label_to_decoder:
+            raise ValueError(f"{self.name}: per-class weights need a label-free encoder and "
+                             "decoder with a class-mean prior")
+        x = tf.convert_to_tensor(x, tf.float32)
+        q = self.posterior(x)
+        z = q.sample(k, seed=seed)                                       # [k, N, L]
+        base = self.likelihood(z).log_prob(x) - q.log_prob(z)            # [k, N]
+        log_pz = self.prior(tf.range(NUM_CLASSES)).log_prob(z[..., None, :])  # [k, N, 10]
+        return base[..., None] + log_pz
 
     # --- persistence ------------------------------------------------------------------------
 

@@ -17,8 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cvae.data import DataError, find_mnist, load_split
+import numpy as np
+
+from cvae.data import DataError, Split, find_mnist, load_split
 from cvae.recipes import RECIPES, Recipe, get_recipe
+
+IW_N = 1000  # test digits of the IWAE figure (k=1000 costs ~3 min per 1000 on 2 CPU cores)
+VAL_SIZE = 5000  # digits held out of the 60k training split for validation
 
 
 def _versions() -> dict[str, str]:
@@ -62,6 +67,16 @@ def _check_state(state: Path, settings: dict[str, Any], fresh: bool) -> None:
     marker.write_text(json.dumps(settings, sort_keys=True))
 
 
+def split_validation(split: Split, size: int, seed: int) -> tuple[Split, Split]:
+    """``(fit, validation)``: ``size`` digits drawn at random (``seed``) from ``split``."""
+    if not 0 < size < len(split):
+        raise DataError(f"--val-size must be between 1 and {len(split) - 1}, got {size}")
+    order = np.random.default_rng(seed).permutation(len(split))
+    fit, val = np.sort(order[size:]), np.sort(order[:size])
+    return (Split(split.images[fit], split.labels[fit]),
+            Split(split.images[val], split.labels[val]))
+
+
 def learning_rate(recipe: Recipe, n_train: int) -> Any:
     """The recipe's Adam learning rate: a constant, or cosine-decayed to 0 over the run."""
     import keras
@@ -73,8 +88,8 @@ def learning_rate(recipe: Recipe, n_train: int) -> Any:
 
 
 def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int = 1000,
-          fresh: bool = False, jit: bool = False, steps_per_execution: int = 16,
-          command: str = "") -> Path:
+          iw_n: int = IW_N, val_size: int = VAL_SIZE, fresh: bool = False, jit: bool = False,
+          steps_per_execution: int = 16, command: str = "") -> Path:
     """Train ``recipe`` on the MNIST file at ``data_path`` and write the bundle ``out``."""
     import keras
 
@@ -83,9 +98,8 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
     from cvae.model import VAE
     from cvae.training import ProgressRecorder, Trainer
 
-    train_split = load_split(data_path, "train")
-    test_split = load_split(data_path, "test")
-    settings = {"recipe": recipe.to_json(), "seed": seed,
+    fit_split, val_split = split_validation(load_split(data_path, "train"), val_size, seed)
+    settings = {"recipe": recipe.to_json(), "seed": seed, "val_size": val_size,
                 "data_sha256": bundle.sha256(data_path)}
     state = state_dir_for(out)
     _check_state(state, settings, fresh)
@@ -93,25 +107,39 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
     keras.utils.set_random_seed(seed)
     vae = VAE(recipe)
     trainer = Trainer(vae, seed=seed)
-    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate(recipe, len(train_split))),
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate(recipe, len(fit_split))),
                     jit_compile=jit, steps_per_execution=steps_per_execution)
     recorder = ProgressRecorder(vae, state)
     started = time.time()
     trainer.fit(
-        binarize(train_split.images), train_split.labels.astype("int32"),
+        binarize(fit_split.images), fit_split.labels.astype("int32"),
         batch_size=recipe.batch_size, epochs=recipe.epochs, shuffle=True,
-        validation_data=(binarize(test_split.images), test_split.labels.astype("int32")),
+        validation_data=(binarize(val_split.images), val_split.labels.astype("int32")),
         validation_batch_size=500, verbose=1 if sys.stdout.isatty() else 2,
         callbacks=[keras.callbacks.BackupAndRestore(str(state / "backup"),
                                                     delete_checkpoint=False), recorder],
     )
     train_seconds = time.time() - started
 
-    print(f"Evaluating on the {len(test_split)} test digits (IWAE k={iw_k}) ...", flush=True)
-    metrics = evaluation.evaluate(vae, test_split, iw_k=iw_k, seed=seed,
+    best = recorder.best_epoch
+    vae.load_weights(str(recorder.best_weights))
+    # The test split is read here, once, after the epoch has been chosen on validation.
+    test_split = load_split(data_path, "test")
+    print(f"Best validation ELBO at epoch {best}/{recipe.epochs}. Evaluating it on the "
+          f"{len(test_split)} test digits (IWAE k={iw_k} on the first {iw_n}) ...", flush=True)
+    metrics = evaluation.evaluate(vae, test_split, iw_k=iw_k, seed=seed, iw_n=iw_n,
                                   progress=evaluation.keras_progress())
+    try:
+        from cvae import fidelity
+
+        metrics["class_fidelity"] = fidelity.measure(vae)
+    except bundle.BundleError as exc:  # no judge trained yet: say so, keep the bundle
+        print(f"cvae.train: class fidelity not measured ({exc})", flush=True)
+    metrics["best_epoch"] = best
+    metrics["val_elbo"] = recorder.history[best - 1]["val_elbo"]
     metrics["history"] = recorder.history
     metrics["train_seconds_this_run"] = round(train_seconds, 1)
+    metrics["train_seconds_total"] = round(recorder.seconds_total(), 1)
     config = {
         "recipe": recipe.to_json(),
         "training": {
@@ -119,7 +147,11 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
             "learning_rate": recipe.learning_rate, "lr_schedule": recipe.lr_schedule,
             "kl_weight": recipe.kl_weight,
             "data_file": data_path.name, "data_sha256": settings["data_sha256"],
-            "n_train": len(train_split), "command": command,
+            "n_train": len(fit_split), "validation": {
+                "size": len(val_split), "seed": seed,
+                "rule": "random digits of the 60k training split, held out from fitting; "
+                        "drive per-epoch monitoring and the choice of the best epoch"},
+            "best_epoch": best, "command": command,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": _device(),
             "versions": _versions(),
         },
@@ -130,6 +162,22 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}, indent=2))
     print(f"Wrote {path}")
     return path
+
+
+def public_command(argv: list[str], prog: str = "python -m cvae.train") -> str:
+    """The command line as the model card shows it: file arguments by name only, so no
+    path of the training machine is published."""
+    shown, hide = [], False
+    for arg in argv:
+        if hide:
+            arg, hide = Path(arg).name, False
+        elif arg in ("--data", "--out"):
+            hide = True
+        elif arg.startswith(("--data=", "--out=")):
+            key, _, value = arg.partition("=")
+            arg = f"{key}={Path(value).name}"
+        shown.append(arg)
+    return " ".join([prog, *(shlex.quote(a) for a in shown)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,9 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="bundle folder (default weights/RECIPE)")
     parser.add_argument("--data", type=Path, help="Keras-format mnist.npz "
                         "(default $CVAE_MNIST, then ~/.keras/datasets/mnist.npz)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, the sampling and the validation split")
+    parser.add_argument("--val-size", type=int, default=VAL_SIZE,
+                        help=f"training digits held out for validation (default {VAL_SIZE})")
     parser.add_argument("--iw", type=int, default=1000, metavar="K",
                         help="IWAE samples for the final evaluation (0 skips it)")
+    parser.add_argument("--iw-n", type=int, default=IW_N, metavar="N",
+                        help=f"first N test digits for the IWAE bound (default {IW_N})")
     parser.add_argument("--fresh", action="store_true",
                         help="discard an unfinished run instead of resuming it")
     parser.add_argument("--jit", action="store_true",
@@ -163,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
                                    ("kl_weight", args.kl_weight)) if v is not None}
     recipe = get_recipe(args.recipe).with_overrides(**overrides)
     out = args.out or Path("weights") / args.recipe
-    command = "python -m cvae.train " + " ".join(shlex.quote(a) for a in
-                                                 (argv if argv is not None else sys.argv[1:]))
+    command = public_command(argv if argv is not None else sys.argv[1:])
     try:
         data_path = find_mnist(args.data)
-        train(recipe, data_path, out, seed=args.seed, iw_k=args.iw, fresh=args.fresh,
+        train(recipe, data_path, out, seed=args.seed, iw_k=args.iw, iw_n=args.iw_n,
+              val_size=args.val_size,
+              fresh=args.fresh,
               jit=args.jit,
               steps_per_execution=args.steps_per_execution, command=command)
     except DataError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import tensorflow as tf
 from cvae.model import VAE
 from cvae.recipes import NUM_CLASSES
 
-N_FIXED = 16  # samples per progress grid (4 x 4)
+N_FIXED = 16  # samples per progress grid
 
 
 class Trainer(keras.Model):
@@ -82,14 +83,15 @@ def fixed_latents(vae: VAE, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
     return eps, labels
 
 
-def decode_to_uint8(vae: VAE, z: np.ndarray) -> np.ndarray:
-    """Bernoulli means of p(x|z) as uint8 images ``[N, 28, 28]``."""
-    probs = vae.likelihood(z).mean().numpy()[..., 0]
+def decode_to_uint8(vae: VAE, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """Bernoulli means of p(x | z, y) as uint8 images ``[N, 28, 28]``."""
+    probs = vae.likelihood(z, y).mean().numpy()[..., 0]
     return np.round(probs * 255).astype(np.uint8)
 
 
 class ProgressRecorder(keras.callbacks.Callback):
-    """Per-epoch history and sample grids, persisted in ``state_dir`` for resumption."""
+    """Per-epoch history and sample grids, persisted in ``state_dir`` for resumption, and
+    the weights of the epoch with the best validation ELBO (``best.weights.h5``)."""
 
     def __init__(self, vae: VAE, state_dir: Path) -> None:
         super().__init__()
@@ -121,7 +123,7 @@ class ProgressRecorder(keras.callbacks.Callback):
 
     def _sample_grid(self) -> np.ndarray:
         z = self.vae.prior(self.labels).mean().numpy() + self.eps
-        return decode_to_uint8(self.vae, z)
+        return decode_to_uint8(self.vae, z, self.labels)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self.samples:
@@ -131,11 +133,31 @@ class ProgressRecorder(keras.callbacks.Callback):
         # After a resume, drop anything recorded past the restored epoch.
         del self.history[epoch:]
         del self.samples[epoch + 1:]
+        self._epoch_started = time.perf_counter()
+
+    @property
+    def best_weights(self) -> Path:
+        return self.state_dir / "best.weights.h5"
+
+    @property
+    def best_epoch(self) -> int:
+        """The epoch (1-based) with the highest validation ELBO so far."""
+        return max(self.history, key=lambda row: row["val_elbo"])["epoch"]
+
+    def seconds_total(self) -> float:
+        """Wall time of every recorded epoch, across interruptions and resumes."""
+        return float(sum(row.get("seconds", 0.0) for row in self.history))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()},
+               "seconds": round(time.perf_counter() - self._epoch_started, 2)}
         self.history.append(row)
         self.samples.append(self._sample_grid())
+        if self.best_epoch == row["epoch"]:
+            tmp = self.state_dir / "best.tmp.weights.h5"
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            self.vae.save_weights(str(tmp))
+            os.replace(tmp, self.best_weights)
         self._save()
 
     def progress_arrays(self) -> dict[str, np.ndarray]:

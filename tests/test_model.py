@@ -34,9 +34,26 @@ def test_recipe_builds_and_one_training_step_changes_weights(name):
     assert np.isfinite(hist.history["loss"][0])
     assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     # the public distributions have the documented event shapes
-    assert vae.posterior(x).event_shape == [recipe.latent]
+    assert vae.posterior(x, y).event_shape == [recipe.latent]
     assert vae.prior(y).event_shape == [recipe.latent]
-    assert vae.likelihood(np.zeros((3, recipe.latent), np.float32)).event_shape == [28, 28, 1]
+    z = np.zeros((3, recipe.latent), np.float32)
+    assert vae.likelihood(z, y[:3]).event_shape == [28, 28, 1]
+
+
+def test_a_label_reading_decoder_draws_differently_for_each_label():
+    """At one fixed z the style model's decoder must change with the label, and a model
+    without the label in its decoder must not."""
+    keras.utils.set_random_seed(0)
+    style = VAE(get_recipe("cvae-style-2d"))
+    z = np.full((10, 2), 0.3, np.float32)
+    means = style.likelihood(z, np.arange(10)).mean().numpy().reshape(10, -1)
+    gaps = np.abs(means[:, None] - means[None]).max(axis=-1)[np.triu_indices(10, 1)]
+    assert gaps.min() > 1e-4
+    with pytest.raises(ValueError, match="pass y"):
+        style.likelihood(z)
+    plain = VAE(get_recipe("tutorial-2d"))
+    same = plain.likelihood(z, np.arange(10)).mean().numpy().reshape(10, -1)
+    np.testing.assert_array_equal(same, np.broadcast_to(same[:1], same.shape))
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))

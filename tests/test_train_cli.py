@@ -25,7 +25,7 @@ def tiny_mnist(tmp_path_factory):
 
 def _args(data, out, epochs: int = 2) -> list[str]:
     return ["--recipe", "mlp-20d", "--epochs", str(epochs), "--batch-size", "50",
-            "--data", str(data), "--out", str(out), "--iw", "5"]
+            "--data", str(data), "--out", str(out), "--iw", "5", "--val-size", "40"]
 
 
 def test_bad_data_file_exits_with_a_clear_message(tmp_path, capsys):

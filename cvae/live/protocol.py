@@ -1,0 +1,137 @@
+"""The live decode channel's wire format and its input checks (pure Python, no I/O).
+
+Browser -> server: one text frame per request, JSON, at most `MAX_MESSAGE_BYTES`::
+
+    {"seq": 17, "model": "class-prior-2d", "digit": 8, "x": 0.42, "y": -1.3}
+
+``seq`` is the sender's counter (0 <= seq < 2**31); ``model`` must be on the allow-list;
+``digit`` is 0-9; ``x``/``y`` must be finite and are clamped to the explorer's range.
+
+Server -> browser: for a decoded request one binary frame, `HEADER` (little-endian
+``uint32 seq, float32 x, float32 y``: the request's counter and the clamped point that was
+decoded) followed by the 28 x 28 decode as 784 ``uint8`` grey levels, row-major. A request
+that fails its checks gets one text frame ``{"seq": <seq or null>, "error": "<why>"}`` and
+nothing else changes: the connection stays open. Requests that arrive while one is being
+decoded are coalesced: only the newest is decoded (latest wins), and its answer stands for
+every earlier ``seq`` of that connection.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 256
+MAX_SEQ = 2**31 - 1
+HEADER = struct.Struct("<Iff")
+DIGIT_BYTES = 28 * 28
+RATE_PER_S = 240.0     # sustained requests per second per connection (4 per 60 Hz frame)
+RATE_BURST = 120.0     # requests a connection may send at once before the cap applies
+
+
+class ProtocolError(ValueError):
+    """A request the channel refuses; ``seq`` is the request's counter when it had one."""
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+@dataclass(frozen=True)
+class DecodeRequest:
+    """A checked request: decode ``model`` at view point ``(x, y)`` for class ``digit``."""
+
+    seq: int
+    model: str
+    digit: int
+    x: float
+    y: float
+
+
+def _int(value: Any, name: str, lo: int, hi: int, seq: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProtocolError(f"'{name}' must be an integer", seq)
+    if not lo <= value <= hi:
+        raise ProtocolError(f"'{name}' must be between {lo} and {hi}", seq)
+    return value
+
+
+def _coordinate(value: Any, name: str, limit: float, seq: int | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(f"'{name}' must be a number", seq)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ProtocolError(f"'{name}' must be finite", seq)
+    return min(limit, max(-limit, number))
+
+
+def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str],
+                  limit: float) -> DecodeRequest:
+    """Check one browser message; `ProtocolError` says what is wrong with it."""
+    if raw is None or isinstance(raw, bytes | bytearray):
+        raise ProtocolError("send text frames holding JSON")
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message longer than {MAX_MESSAGE_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ProtocolError("not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("expected a JSON object")
+    seq_raw = data.get("seq")
+    seq = _int(seq_raw, "seq", 0, MAX_SEQ, None)
+    unknown = set(data) - {"seq", "model", "digit", "x", "y"}
+    if unknown:
+        raise ProtocolError(f"unknown field(s): {', '.join(sorted(map(str, unknown)))[:80]}",
+                            seq)
+    model = data.get("model")
+    if not isinstance(model, str) or model not in models:
+        raise ProtocolError("'model' is not one of this server's models", seq)
+    digit = _int(data.get("digit"), "digit", 0, 9, seq)
+    return DecodeRequest(seq, model, digit, _coordinate(data.get("x"), "x", limit, seq),
+                         _coordinate(data.get("y"), "y", limit, seq))
+
+
+def encode_digit(seq: int, x: float, y: float, probs: np.ndarray) -> bytes:
+    """The binary answer: header plus the decode as 784 grey levels."""
+    grey = np.round(np.clip(np.asarray(probs, np.float64), 0.0, 1.0) * 255).astype(np.uint8)
+    if grey.size != DIGIT_BYTES:
+        raise ValueError(f"expected a 28x28 decode, got shape {np.shape(probs)}")
+    return HEADER.pack(seq, x, y) + grey.tobytes()
+
+
+def decode_digit(frame: bytes) -> tuple[int, float, float, np.ndarray]:
+    """Inverse of `encode_digit` (for clients and tests): seq, x, y, ``[28, 28]`` uint8."""
+    if len(frame) != HEADER.size + DIGIT_BYTES:
+        raise ValueError(f"answer frame has {len(frame)} bytes")
+    seq, x, y = HEADER.unpack_from(frame)
+    return seq, x, y, np.frombuffer(frame, np.uint8, offset=HEADER.size).reshape(28, 28)
+
+
+def error_frame(message: str, seq: int | None = None) -> str:
+    """The text answer to a refused request."""
+    return json.dumps({"seq": seq, "error": message})
+
+
+class RateLimiter:
+    """Token bucket: ``rate`` requests per second sustained, bursts up to ``burst``."""
+
+    def __init__(self, rate: float = RATE_PER_S, burst: float = RATE_BURST,
+                 clock: Any = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.stamp = burst, clock()
+
+    def allow(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
