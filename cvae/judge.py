@@ -92,6 +92,16 @@ def load(path: str | Path = JUDGE_DIR) -> Judge:
     return Judge(net, meta)
 
 
+def save_weights_only(net: Any, path: Path) -> Any:
+    """Write ``net``'s weights to ``path`` without the optimizer's state (a compiled
+    model's ``.weights.h5`` carries Adam's moments too: 3x the size); returns the
+    uncompiled copy that was written."""
+    plain = build()
+    plain.set_weights(net.get_weights())
+    plain.save_weights(str(path))
+    return plain
+
+
 def train(data_path: Path, out: Path, epochs: int, seed: int, val_size: int,
           command: str) -> dict[str, Any]:
     """Train the judge and write it to ``out``; returns its record."""
@@ -118,6 +128,7 @@ def train(data_path: Path, out: Path, epochs: int, seed: int, val_size: int,
             save_weights_only=True)])
     seconds = time.time() - started
     net.load_weights(str(best))
+    net = save_weights_only(net, best)
     test = load_test_split(data_path)
     judge = Judge(net, {})
     accuracy = float(np.mean(judge.predict(test.images) == test.labels))
