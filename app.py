@@ -7,6 +7,8 @@ to the URL query string, so a copied link reopens the same view.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import streamlit as st
 
@@ -15,6 +17,7 @@ from cvae.bundle import BundleError, read_progress
 from cvae.data import Split, load_test_split
 from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView, build_view
 from cvae.latent import interpolate, selected_index
+from cvae.model_card import ModelInfo
 from cvae.recipes import DEFAULT_RECIPE
 from cvae.urlstate import Choice, Number, check_query, read_field
 
@@ -57,33 +60,49 @@ def progress_arrays(name: str) -> dict[str, np.ndarray]:
     return read_progress(catalog.bundle_path(name))
 
 
+@st.cache_resource(show_spinner=False)
+def judge():  # noqa: ANN201 - returns cvae.judge.Judge (imports TensorFlow)
+    from cvae import judge as judge_module
+
+    return judge_module.load()
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def class_grid_png(name: str, digit: int, n: int, span: float) -> bytes:
-    probs = model_core(name).decode(model_view(name).class_grid(digit, n, span))
+    probs = model_core(name).decode(model_view(name).class_grid(digit, n, span), digit)
     return images.grid_png(probs, n, n, scale=max(1, 560 // (28 * n)))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def samples_png(name: str, digit: int, seed: int) -> bytes:
     codes = model_view(name).prior_samples(digit, 16, seed)
-    return images.grid_png(model_core(name).decode(codes), 2, 8, scale=2, gap=1)
+    return images.grid_png(model_core(name).decode(codes, digit), 2, 8, scale=2, gap=1)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def morph_png(name: str, between: str, i: int, j: int) -> bytes:
     """A 10-step strip between two class centres (``between="classes"``) or two test
-    digits' codes (``"digits"``)."""
+    digits' codes (``"digits"``). A decoder that reads the label draws each step with the
+    label of the nearer end."""
     view = model_view(name)
     ends = view.codes if between == "digits" else view.centres
-    strip = model_core(name).decode(interpolate(ends[i], ends[j], 10))
+    labels = (view.labels[i], view.labels[j]) if between == "digits" else (i, j)
+    strip = model_core(name).decode(interpolate(ends[i], ends[j], 10),
+                                    np.repeat(labels, 5))
     return images.grid_png(strip, 1, 10, scale=2, gap=1)
+
+
+@st.cache_resource(show_spinner=False)
+def model_info(name: str) -> ModelInfo:
+    core = model_core(name)
+    return ModelInfo.from_bundle(core.config, core.metrics)
 
 
 @st.cache_resource(show_spinner=False)
 def elbo_figure(name: str) -> dict:
     core = model_core(name)
-    published = core.config["recipe"].get("published", {}).get("elbo")
-    return figures.elbo_curve(core.metrics.get("history", []), published).to_plotly_json()
+    return figures.elbo_curve(core.metrics.get("history", []),
+                              model_info(name).published_elbo).to_plotly_json()
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,19 +112,35 @@ def pad_background(name: str) -> dict:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def own_digit_result(name: str, digit28: np.ndarray) -> dict:
-    """Your digit through the model: view point of its code, reconstruction and, for a
-    class-prior model, the likeliest class."""
+    """Your digit through the model: the judge's reading of it, the view point of its code
+    (encoded with that class when the model reads labels), its reconstruction, for a
+    class-prior model the likeliest class, and for a decoder that reads the label your
+    digit's style drawn as all ten classes."""
     core, view = model_core(name), model_view(name)
-    code = core.encode(digit28[None])[0]
+    seen = digit_input.model_input(digit28)
+    odds = judge().probabilities(seen[None])[0]
+    read = int(np.argmax(odds))
+    code = core.encode(digit28[None], read)[0]
     xy = view.frame.project(code)[0]
     guess = (digit_input.likeliest_class(core.class_log_prior(code)[0])
              if core.conditional else None)
-    return {"xy": (float(xy[0]), float(xy[1])), "recon": core.decode(code)[0], "guess": guess}
+    return {"xy": (float(xy[0]), float(xy[1])), "recon": core.decode(code, read)[0],
+            "guess": guess, "judge": (read, float(odds[read])),
+            "analogy": (core.decode(np.repeat(code, 10, axis=0), np.arange(10))
+                        if core.decoder_sees_label else None)}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def analogy_png(name: str, code: tuple[float, ...]) -> bytes:
+    """The code ``code`` decoded with each of the ten labels, one strip."""
+    codes = np.repeat(np.asarray(code, np.float32)[None], 10, axis=0)
+    return images.grid_png(model_core(name).decode(codes, np.arange(10)), 1, 10, scale=2,
+                           gap=1)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def manifold_png(name: str, n: int, span: float) -> bytes:
-    probs = model_core(name).decode(model_view(name).manifold(n, span))
+def manifold_png(name: str, n: int, span: float, digit: int) -> bytes:
+    probs = model_core(name).decode(model_view(name).manifold(n, span), digit)
     return images.grid_png(probs, n, n, scale=max(1, 560 // (28 * n)))
 
 
@@ -266,10 +301,10 @@ if notes:
             st.session_state["url_notes"] = []
             st.rerun()
 
-recipe = core.config["recipe"]
-st.markdown(f"### {recipe['title']}")
-st.caption(f"`{model}` · latent {core.latent} · test ELBO "
-           f"{core.metrics.get('test_elbo', float('nan')):.1f} nats · from {recipe['source']}")
+info = model_info(model)
+st.markdown(f"### {info.title}")
+st.caption(f"`{model}` · latent {core.latent} · test ELBO {info.metrics.test_elbo:.1f} nats "
+           f"· from {info.source}")
 
 
 @st.fragment(key="latent")
@@ -303,8 +338,9 @@ def latent_panel(name: str, digit: int) -> None:
             original, recon = st.columns(2)
             original.image(images.digit_png(test_split().images[picked] / 255.0, scale=4),
                            caption="original", width=112)
-            recon.image(images.digit_png(model_core(name).decode(view.codes[picked][None])[0],
-                                         scale=4), caption="reconstruction", width=112)
+            recon.image(images.digit_png(model_core(name).decode(
+                view.codes[picked][None], view.labels[picked])[0], scale=4),
+                caption="reconstruction", width=112)
             st.button("Clear pick", on_click=clear_pick, key="clear_pick")
     with right:
         st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
@@ -312,6 +348,23 @@ def latent_panel(name: str, digit: int) -> None:
             scatter_base(name), figures.overlay_traces(view, digit, (x, y), picked, own_xy))
         st.plotly_chart(fig, key="scatter", on_select=on_pick, selection_mode="points",
                         config={"displaylogo": False, "scrollZoom": True})
+    if model_core(name).decoder_sees_label:
+        analogy_panel(name, view.latent_at(digit, (x, y)), own)
+
+
+def analogy_panel(name: str, code: np.ndarray, own: dict | None) -> None:
+    """For a decoder that reads the label: one style drawn as all ten digits, for the
+    current latent point and for your own digit."""
+    st.markdown("**Analogies: one style, ten digits** · the current latent point drawn "
+                "as every class")
+    st.image(analogy_png(name, tuple(np.round(code, 4))), width="stretch",
+             caption="p(x | z, y) for y = 0…9 at the current point")
+    if own is not None:
+        result = own_digit_result(name, own["image"])
+        read, share = result["judge"]
+        st.image(images.grid_png(result["analogy"], 1, 10, scale=2, gap=1), width="stretch",
+                 caption=f"your digit's style (encoded as a {read}, the judge's reading "
+                         f"at {share:.0%}) drawn as every class")
 
 
 @st.fragment
@@ -326,12 +379,14 @@ def digit_panel(name: str, digit: int) -> None:
     shown = view.clamp(live) if live is not None else point
     atlas = None
     if live is not None:  # a drag frame: also decode the atlas the pad previews from
-        probs, atlas = latent_pad.decode_atlas(view, core.decode, digit, shown)
+        probs, atlas = latent_pad.decode_atlas(view, lambda z: core.decode(z, digit), digit,
+                                               shown)
     else:
-        probs = core.decode(view.latent_at(digit, shown)[None])[0]
+        probs = core.decode(view.latent_at(digit, shown)[None], digit)[0]
     # A data URL, not a media file: each frame of a drag goes out inline, with no request.
     st.image(latent_pad.png_data_url(images.digit_png(probs, scale=1)), width=280,
-             caption=f"p(x | z) at ({shown[0]:.2f}, {shown[1]:.2f})"
+             caption=f"p(x | z{', y' if core.decoder_sees_label else ''}) at "
+                     f"({shown[0]:.2f}, {shown[1]:.2f})"
                      + (" · release to keep" if live is not None else ""))
     if pad_on:
         st.session_state["pad_frame"] = st.session_state.get("pad_frame", 0) + 1
@@ -378,6 +433,8 @@ def own_digit_panel(name: str) -> None:
     with recon_col:
         st.image(images.digit_png(result["recon"], scale=5), width=140,
                  caption="its reconstruction")
+        read, share = result["judge"]
+        st.markdown(f"The judge (a small classifier) reads it as a **{read}** ({share:.0%})")
         if result["guess"] is not None:
             best, share = result["guess"]
             st.markdown(f"Likeliest class under the class priors: **{best}** "
@@ -402,13 +459,17 @@ def grid_panel(name: str, digit: int) -> None:
         st.image(class_grid_png(name, digit, n, span), width="stretch",
                  caption=f"{n}×{n} codes at normal quantiles {1 - span:.2f}–{span:.2f} "
                          f"offset by the class-{digit} "
-                         f"{'prior mean' if view.conditional else 'mean code'}")
+                         f"{'prior mean' if view.conditional else 'mean code'}"
+                         + (f", drawn as {digit}s" if model_core(name).decoder_sees_label
+                            else "")
+                         + "; z₂ grows upward and z₁ rightward, as on the scatter")
     with right:
         if view.latent == 2:
             st.markdown("**The whole latent manifold**")
             what = ("the class-mean mixture prior" if view.conditional else "the prior N(0, I)")
-            st.image(manifold_png(name, n, span), width="stretch",
-                     caption=f"{n}×{n} codes at quantiles of {what}")
+            drawn = f", drawn as {digit}s" if model_core(name).decoder_sees_label else ""
+            st.image(manifold_png(name, n, span, digit), width="stretch",
+                     caption=f"{n}×{n} codes at quantiles of {what}{drawn}")
         else:
             st.markdown("**Manifold**")
             st.info(f"The full manifold is drawn for 2-D models; this one has "
@@ -424,7 +485,8 @@ def samples_panel(name: str, digit: int) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         prior = f"p(z | y={digit})" if view.conditional else "the prior N(0, I)"
-        st.markdown(f"**Samples from {prior}**")
+        drawn = f", drawn as {digit}s" if model_core(name).decoder_sees_label else ""
+        st.markdown(f"**Samples from {prior}{drawn}**")
         if st.button("New samples", key="resample"):
             st.session_state["sample_seed"] = st.session_state.get("sample_seed", 0) + 1
         st.image(samples_png(name, digit, st.session_state.get("sample_seed", 0)),
@@ -452,31 +514,42 @@ def samples_panel(name: str, digit: int) -> None:
 def model_card(name: str) -> None:
     """Recipe, size, measured figures and training progress of the model."""
     core = model_core(name)
-    recipe, training = core.config["recipe"], core.config.get("training", {})
-    metrics = core.metrics
+    info = model_info(name)
+    m = info.metrics
     st.divider()
     st.subheader("Model card")
-    cols = st.columns(5)
-    cols[0].metric("Test ELBO", f"{metrics.get('test_elbo', float('nan')):.2f}",
-                   help=f"nats per digit on the binarized 10k test set; bounds "
-                        f"{metrics.get('bound_on', 'log p(x)')}")
-    cols[1].metric(f"IWAE (k={metrics.get('iwae_k', '–')})",
-                   f"{metrics.get('test_iwae', float('nan')):.2f}",
-                   help="importance-weighted bound, tighter than the ELBO")
-    cols[2].metric("Parameters", f"{core.param_count:,}")
-    cols[3].metric("Latent dims", core.latent)
-    cols[4].metric("Epochs", training.get("epochs", "–"))
+    cols = st.columns(6)
+    cols[0].metric("Test ELBO", f"{m.test_elbo:.2f}",
+                   help=f"nats per digit on the binarized 10k test set; bounds {m.bound_on}")
+    cols[1].metric(f"IWAE (k={m.iwae_k or '–'})", f"{m.test_iwae:.2f}",
+                   help=f"importance-weighted bound on {m.bound_on}, tighter than the ELBO; "
+                        f"mean over the first {m.iwae_n} test digits (± {m.iwae_se:.2f} "
+                        "standard error over digits)")
+    if math.isfinite(m.marginal_iwae):
+        cols[2].metric("log p(x) (IWAE)", f"{m.marginal_iwae:.2f}",
+                       help="the label-free bound logsumexp_y [log p(x | y) + log p(y)]; "
+                            f"knowing the label is worth {m.label_worth:.2f} nats per digit")
+    else:
+        cols[2].metric("Parameters", f"{core.param_count:,}")
+    cols[3].metric("Class fidelity", "–" if math.isnan(m.fidelity) else f"{m.fidelity:.0%}",
+                   help="share of the class-c grid and of 100 samples for class c that a "
+                        "separate classifier (99.6% test accuracy) labels c, over the ten "
+                        "classes: how often picking a class draws that digit")
+    cols[4].metric("Latent dims", core.latent)
+    cols[5].metric("Best epoch", f"{m.best_epoch or '–'} / {info.epochs}",
+                   help=f"chosen on {info.validation_size or '?'} validation digits held out "
+                        "of the training split; the test set was read once, at the end")
     st.markdown(
-        f"**Recipe** `{recipe['name']}` · prior **{recipe['prior']}** · posterior "
-        f"**{'full covariance' if recipe['posterior'] == 'tril' else 'diagonal'}** · "
-        f"reconstruction **{recipe['reconstruction']}** · KL weight {recipe['kl_weight']}  \n"
-        f"**Source** {recipe['source']}  \n"
-        f"**Training** batch {training.get('batch_size')}, Adam {training.get('learning_rate')}"
-        f" ({training.get('lr_schedule', 'constant')}), seed {training.get('seed')}, on "
-        f"{training.get('device', '?')}, finished {training.get('finished', '?')}"
-        + (f"  \n**Notes** {recipe['notes']}" if recipe.get("notes") else ""))
+        f"**Recipe** `{info.name}` · prior **{info.prior}** · posterior "
+        f"**{info.posterior_text}** · reconstruction **{info.reconstruction}** · KL weight "
+        f"{info.kl_weight} · {core.param_count:,} parameters  \n"
+        f"**Source** {info.source}  \n"
+        f"**Training** batch {info.batch_size}, Adam {info.learning_rate} ({info.lr_schedule}), "
+        f"seed {info.seed}, on {info.device}, finished {info.finished}"
+        + (f", {m.train_seconds / 60:.0f} min" if math.isfinite(m.train_seconds) else "")
+        + (f"  \n**Notes** {info.notes}" if info.notes else ""))
     with st.expander("How it was made (full config)"):
-        st.code(training.get("command", ""), language="bash")
+        st.code(info.command, language="bash")
         st.json(core.config, expanded=False)
     st.caption(f"Serving: decode and encode are compiled graphs, traced "
                f"{core.trace_count()} times since this model was loaded and shared by every "

@@ -94,7 +94,7 @@ def scatter_with_overlays(base: dict[str, Any], overlays: list[dict[str, Any]]) 
 
 
 def elbo_curve(history: list[dict[str, float]], published: float | None = None) -> go.Figure:
-    """Test ELBO (and training ELBO) per epoch, with the write-up's figure if any."""
+    """Validation ELBO (and training ELBO) per epoch, with the write-up's figure if any."""
     epochs = [row["epoch"] for row in history]
     fig = go.Figure()
     if history and "elbo" in history[0]:
@@ -102,7 +102,7 @@ def elbo_curve(history: list[dict[str, float]], published: float | None = None) 
                                  mode="lines", line={"dash": "dot"}))
     if history and "val_elbo" in history[0]:
         fig.add_trace(go.Scatter(x=epochs, y=[r["val_elbo"] for r in history],
-                                 name="test ELBO", mode="lines+markers"))
+                                 name="validation ELBO", mode="lines+markers"))
     if published is not None:
         fig.add_hline(y=published, line_dash="dash", line_color="#888",
                       annotation_text=f"write-up: {published}")
