@@ -66,15 +66,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             d["reference_one_point_ms"]["p50"], d["ratios"]["one_point"], "<= 2 ms",
             d["one_point_ms"]["p50"] <= 2)
         add("one-point decode p95", d["one_point_ms"]["p95"], "ms")
-        add("15x15 class grid p50", d["grid_15x15_ms"]["p50"], "ms",
+        add("15x15 class grid p50 (vs the write-up's per-point predict loop)",
+            d["grid_15x15_ms"]["p50"], "ms",
             d["reference_grid_15x15_ms"]["p50"], d["ratios"]["grid_15x15"],
             "<= 100 ms, >= 150x", d["grid_15x15_ms"]["p50"] <= 100
             and d["ratios"]["grid_15x15"] >= 150)
         add("15x15 class grid p95", d["grid_15x15_ms"]["p95"], "ms")
-        add("10k test-set encode p50", d["encode_10k_ms"]["p50"], "ms",
-            d["reference_encode_10k_ms"]["value"], d["ratios"]["encode_10k"],
-            "(reference extrapolated from "
-            f"{d['reference_encode_10k_ms']['extrapolated_from']} calls)")
+        add("15x15 class grid, per-point tf.function loop (TF tutorial style) p50",
+            d["grid_15x15_ms"]["p50"], "ms", d["tutorial_grid_15x15_ms"]["p50"],
+            d["ratios"]["grid_15x15_vs_tutorial"])
+        add("10k test-set encode p50", d["encode_10k_ms"]["p50"], "ms")
         add("grid decode throughput", d["grid_gflop_per_s"], "", target=(
             f"{d['grid_gflop']:.2f} GFLOP per grid; GFLOP/s achieved"))
     a = results.get("apptest")
@@ -84,12 +85,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
         add("AppTest rerun, class p95", a["class_rerun_ms"]["p95"], "ms")
     b = results.get("browser")
     if b and "skipped" not in b:
-        add("slider release -> digit painted p50", b["slider_to_paint_ms"]["p50"], "ms",
+        add("slider key press -> digit painted p50", b["slider_to_paint_ms"]["p50"], "ms",
             target="<= 100 ms", met=b["slider_to_paint_ms"]["p50"] <= 100)
-        add("slider release -> digit painted p95", b["slider_to_paint_ms"]["p95"], "ms")
+        add("slider key press -> digit painted p95", b["slider_to_paint_ms"]["p95"], "ms")
         pad = b["pad_drag"]
         add("pad drag: digit previews per s", pad["previews_per_s"], "",
-            target=">= 20 repaints/s", met=pad["previews_per_s"] >= 20)
+            target="(nearest atlas cell changes, not exact decodes)")
         add("pad drag: server frames per s", pad["frames_per_s"], "")
         add("pad drag: positions sent per s", pad["sent_per_s"], "")
         add("cold start, process -> page rendered", b["cold_start_s"], "s")
@@ -102,9 +103,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     t = results.get("training")
     if t:
         add(f"training {t['recipe']}, batch {t['batch_size']}", t["cvae_images_per_s"], "img/s",
-            t["tutorial_images_per_s"], t["ratio"], ">= 2x", t["ratio"] >= 2)
+            t["tutorial_images_per_s"], t["ratio"])
+        best = (results.get("decode") or {}).get("grid_gflop_per_s")
         add("training arithmetic, GFLOP/s", t["cvae_gflop_per_s"], "", t["tutorial_gflop_per_s"],
-            target=f"{t['train_gflop_per_image'] * 1e3:.0f} MFLOP per image and step")
+            target=f"{t['train_gflop_per_image'] * 1e3:.0f} MFLOP per image and step"
+            + (f"; best this machine reached: {best:.0f} GFLOP/s (grid decode)" if best else ""))
     return out
 
 
