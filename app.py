@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cvae import catalog, digit_input, figures, images, latent_pad, serving
+from cvae import catalog, digit_input, figures, images, latent_pad, registry, serving
 from cvae.bundle import BundleError, read_progress
-from cvae.data import Split, load_test_split
-from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView, build_view
+from cvae.data import Split
+from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView
 from cvae.latent import interpolate, selected_index
 from cvae.recipes import DEFAULT_RECIPE
 from cvae.urlstate import Choice, Number, check_query, read_field
@@ -22,29 +22,34 @@ GRID_N = (3, 25, 15)          # min, max, default (the write-up used 15)
 GRID_SPAN = (0.6, 0.99, 0.95)  # upper normal quantile of the grid (the write-up: 0.05-0.95)
 DIGITS = list(range(10))
 
-st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
-st.html("<style>img {image-rendering: pixelated;}</style>")
+# `streamlit run app.py` imports this file (as a module, not "__main__") for its ASGI app:
+# Streamlit's server plus the live decode routes. The page itself runs as "__main__".
+if __name__ != "__main__":
+    from cvae.live.routes import live_routes
+
+    app = st.App(__file__, routes=live_routes())
+else:
+    st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
+    st.html("<style>img {image-rendering: pixelated;}</style>")
 
 
 # --- cached model work (shared by every session of this server) ---------------------------
 
 @st.cache_resource(show_spinner=False)
 def test_split() -> Split:
-    return load_test_split()
+    return registry.test_split()
 
 
 @st.cache_resource(show_spinner="Loading the model…")
 def model_core(name: str):  # noqa: ANN201 - returns cvae.core.ModelCore (imports TensorFlow)
-    from cvae.core import load_core
-
-    core = load_core(catalog.bundle_path(name))
+    core = registry.core(name)  # the process-wide core, shared with the live routes
     serving.keep_models_warm()  # every rerun would otherwise reset TensorFlow
     return core
 
 
 @st.cache_resource(show_spinner="Encoding the 10,000 test digits…")
 def model_view(name: str) -> ModelView:
-    return build_view(model_core(name), test_split())
+    return registry.view(name)  # built once per process, shared with the live routes
 
 
 @st.cache_resource(show_spinner=False)
@@ -221,55 +226,56 @@ def check_link(raw: dict[str, list[str]], names: list[str]) -> None:
 
 # --- page ---------------------------------------------------------------------------------
 
-raw_link = None
-if "url_notes" not in st.session_state:  # first run: read the link before widgets bind it
-    raw_link = {key: st.query_params.get_all(key) for key in st.query_params}
+if __name__ == "__main__":  # the page run (see `app` above)
+    raw_link = None
+    if "url_notes" not in st.session_state:  # first run: read the link before widgets bind it
+        raw_link = {key: st.query_params.get_all(key) for key in st.query_params}
 
-names = catalog.bundle_names()
-with st.sidebar:
-    st.title("CVAE Explorer")
-    st.caption("Variational autoencoders on MNIST. Drag the latent point, pick a class, "
-               "share the link.")
-    if not names:
-        st.error("No model bundles found under `weights/`. Train one with "
-                 "`python -m cvae.train --recipe class-prior-2d` (see README).")
+    names = catalog.bundle_names()
+    with st.sidebar:
+        st.title("CVAE Explorer")
+        st.caption("Variational autoencoders on MNIST. Drag the latent point, pick a class, "
+                   "share the link.")
+        if not names:
+            st.error("No model bundles found under `weights/`. Train one with "
+                     "`python -m cvae.train --recipe class-prior-2d` (see README).")
+            st.stop()
+        model = st.selectbox("Model", names, index=names.index(DEFAULT_RECIPE)
+                             if DEFAULT_RECIPE in names else 0,
+                             key="model", bind="query-params", on_change=recentre)
+        digit = int(st.radio("Digit class", DIGITS, index=DEFAULT_DIGIT, horizontal=True,
+                             key="digit", bind="query-params", on_change=recentre,
+                             help="Class-prior models centre on the learned prior mean of the "
+                                  "class; other models on the mean code of its test digits."))
+        latent_box = st.container()
+        grid_box = st.container()
+
+    try:
+        core = model_core(model)
+        view = model_view(model)
+    except BundleError as exc:
+        st.error(f"**The model `{model}` cannot be loaded.** {exc.problem}.\n\n"
+                 "Pick another model in the sidebar; the others are unaffected.")
         st.stop()
-    model = st.selectbox("Model", names, index=names.index(DEFAULT_RECIPE)
-                         if DEFAULT_RECIPE in names else 0,
-                         key="model", bind="query-params", on_change=recentre)
-    digit = int(st.radio("Digit class", DIGITS, index=DEFAULT_DIGIT, horizontal=True,
-                         key="digit", bind="query-params", on_change=recentre,
-                         help="Class-prior models centre on the learned prior mean of the "
-                              "class; other models on the mean code of its test digits."))
-    latent_box = st.container()
-    grid_box = st.container()
 
-try:
-    core = model_core(model)
-    view = model_view(model)
-except BundleError as exc:
-    st.error(f"**The model `{model}` cannot be loaded.** {exc.problem}.\n\n"
-             "Pick another model in the sidebar; the others are unaffected.")
-    st.stop()
+    if raw_link is not None:
+        check_link(raw_link, names)
+    if st.session_state.pop("recentre", False) or "z1" not in st.session_state:
+        st.session_state["z1"], st.session_state["z2"] = view.start_point(digit)
 
-if raw_link is not None:
-    check_link(raw_link, names)
-if st.session_state.pop("recentre", False) or "z1" not in st.session_state:
-    st.session_state["z1"], st.session_state["z2"] = view.start_point(digit)
+    notes = st.session_state.get("url_notes") or []
+    if notes:
+        with st.container(border=True):
+            st.warning("**Some settings in this link were ignored**; the defaults are shown "
+                       "instead:\n\n" + "\n".join(f"- {note}" for note in notes), icon="⚠️")
+            if st.button("Dismiss", key="dismiss_notes"):
+                st.session_state["url_notes"] = []
+                st.rerun()
 
-notes = st.session_state.get("url_notes") or []
-if notes:
-    with st.container(border=True):
-        st.warning("**Some settings in this link were ignored**; the defaults are shown "
-                   "instead:\n\n" + "\n".join(f"- {note}" for note in notes), icon="⚠️")
-        if st.button("Dismiss", key="dismiss_notes"):
-            st.session_state["url_notes"] = []
-            st.rerun()
-
-recipe = core.config["recipe"]
-st.markdown(f"### {recipe['title']}")
-st.caption(f"`{model}` · latent {core.latent} · test ELBO "
-           f"{core.metrics.get('test_elbo', float('nan')):.1f} nats · from {recipe['source']}")
+    recipe = core.config["recipe"]
+    st.markdown(f"### {recipe['title']}")
+    st.caption(f"`{model}` · latent {core.latent} · test ELBO "
+               f"{core.metrics.get('test_elbo', float('nan')):.1f} nats · from {recipe['source']}")
 
 
 @st.fragment(key="latent")
@@ -492,8 +498,9 @@ def model_card(name: str) -> None:
                  width="stretch", caption="the same 16 latent points decoded after each epoch")
 
 
-latent_panel(model, digit)
-own_digit_panel(model)
-grid_panel(model, digit)
-samples_panel(model, digit)
-model_card(model)
+if __name__ == "__main__":
+    latent_panel(model, digit)
+    own_digit_panel(model)
+    grid_panel(model, digit)
+    samples_panel(model, digit)
+    model_card(model)
