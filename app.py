@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cvae import catalog, digit_input, figures, images, latent_pad, registry, serving
+from cvae import catalog, digit_input, figures, images, latent_map, registry, serving
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split
 from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView
@@ -91,11 +91,6 @@ def elbo_figure(name: str) -> dict:
     return figures.elbo_curve(core.metrics.get("history", []), published).to_plotly_json()
 
 
-@st.cache_resource(show_spinner=False)
-def pad_background(name: str) -> dict:
-    return latent_pad.class_map(model_view(name))
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def own_digit_result(name: str, digit28: np.ndarray) -> dict:
     """Your digit through the model: view point of its code, reconstruction and, for a
@@ -121,9 +116,8 @@ def recentre() -> None:
     st.session_state["recentre"] = True
 
 
-def on_pick() -> None:
-    """A digit was clicked in the scatter: move the sliders to its code and remember it."""
-    index = selected_index(st.session_state.get("scatter"), len(test_split()))
+def pick(index: int | None) -> None:
+    """Move the sliders to test digit ``index``'s code and remember it."""
     if index is None:
         return
     view = model_view(st.session_state["model"])
@@ -132,20 +126,33 @@ def on_pick() -> None:
     st.query_params["pick"] = str(index)
 
 
+def on_pick() -> None:
+    """A digit was clicked in the (fallback) scatter: pick it, redraw sliders and scatter."""
+    index = selected_index(st.session_state.get("scatter"), len(test_split()))
+    if index is not None:
+        pick(index)
+        st.rerun(["latent", "scatter"])
+
+
+def on_map_pick() -> None:
+    """A digit was clicked on the latent map (its fragment reruns by itself)."""
+    pick(latent_map.read_pick((st.session_state.get("map") or {}).get("pick"),
+                              len(test_split())))
+
+
 def clear_pick() -> None:
     st.session_state["pick"] = None
     st.query_params.pop("pick", None)
 
 
-def commit_pad() -> None:
-    """The pad was released: set the sliders (and so the URL) to its point, clamped to the
-    view bounds and rounded to the slider step, and redraw the latent panel."""
-    point = latent_pad.read_point((st.session_state.get("pad") or {}).get("commit"))
+def commit_map() -> None:
+    """The map's point was released: set the sliders (and so the URL) to it, clamped and
+    rounded to the slider step (the map's fragment reruns by itself)."""
+    point = latent_map.read_point((st.session_state.get("map") or {}).get("commit"))
     if point is None:
         return
     view = model_view(st.session_state["model"])
     st.session_state["z1"], st.session_state["z2"] = view.clamp(point)
-    st.rerun("latent")
 
 
 def set_own(kind: str, digit28: np.ndarray | None = None, source: str = "",
@@ -159,7 +166,7 @@ def set_own(kind: str, digit28: np.ndarray | None = None, source: str = "",
     elif note is None and own is not None and own["kind"] == kind:
         st.session_state["own"] = None
     st.session_state["own_note"] = note
-    st.rerun(["own", "latent"])
+    st.rerun(["own", "latent"] + ([] if latent_map.available() else ["scatter"]))
 
 
 def on_draw() -> None:
@@ -280,11 +287,13 @@ if __name__ == "__main__":  # the page run (see `app` above)
 
 @st.fragment(key="latent")
 def latent_panel(name: str, digit: int) -> None:
-    """Sliders (in the sidebar), the decoded digit with the live pad, and the test scatter:
-    slider moves and scatter clicks rerun only this fragment."""
-    view = model_view(name)
+    """Sliders (in the sidebar) and the latent map with the decoded digit (or, without the
+    map, the decoded digit alone): slider moves and map releases rerun only this fragment,
+    which sends no per-digit data."""
+    view, core = model_view(name), model_core(name)
     (x0, x1), (y0, y1) = SLIDER_BOUNDS
     t1, t2 = view.axis_titles
+    map_on = latent_map.available()
     with latent_box:
         st.subheader("Latent point")
         x = st.slider(t1, x0, x1, step=0.01, key="z1", bind="query-params")
@@ -292,62 +301,50 @@ def latent_panel(name: str, digit: int) -> None:
         if view.latent > 2:
             st.caption(f"The other {view.latent - 2} latent dimensions are held at the "
                        f"class-{digit} centre.")
-        if not latent_pad.available():
-            st.caption("The live latent pad is off here; move the point with the sliders.")
+        if not map_on:
+            st.caption("The live latent map is off here; move the point with the sliders.")
     picked = st.session_state.get("pick")
     own = st.session_state.get("own")
     own_xy = own_digit_result(name, own["image"])["xy"] if own else None
-    left, right = st.columns([1, 2], gap="large")
-    with left:
-        st.markdown("**Decoded digit**")
-        digit_panel(name, digit)
-        if latent_pad.available():
-            st.caption("Drag the point on the pad: the digit follows; release to set the "
-                       "sliders.")
-        if picked is not None:
-            st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
-            original, recon = st.columns(2)
-            original.image(images.digit_png(test_split().images[picked] / 255.0, scale=4),
-                           caption="original", width=112)
-            recon.image(images.digit_png(model_core(name).decode(view.codes[picked][None])[0],
-                                         scale=4), caption="reconstruction", width=112)
-            st.button("Clear pick", on_click=clear_pick, key="clear_pick")
-    with right:
-        st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
-        fig = figures.scatter_with_overlays(
-            scatter_base(name), figures.overlay_traces(view, digit, (x, y), picked, own_xy))
-        st.plotly_chart(fig, key="scatter", on_select=on_pick, selection_mode="points",
-                        config={"displaylogo": False, "scrollZoom": True})
-
-
-@st.fragment
-def digit_panel(name: str, digit: int) -> None:
-    """The decoded digit and the live latent pad. A drag on the pad reruns only this small
-    fragment (never the scatter); releasing it commits the point to the sliders."""
-    view, core = model_view(name), model_core(name)
-    point = (st.session_state["z1"], st.session_state["z2"])
-    pad_on = latent_pad.available()
-    message = (st.session_state.get("pad") or {}).get("move") if pad_on else None
-    live, seq = latent_pad.read_move(message) or (None, None)
-    shown = view.clamp(live) if live is not None else point
-    atlas = None
-    if live is not None:  # a drag frame: also decode the atlas the pad previews from
-        probs, atlas = latent_pad.decode_atlas(view, core.decode, digit, shown)
+    probs = core.decode(view.latent_at(digit, (x, y))[None],
+                        labels=digit if core.decoder_sees_label else None)[0]
+    if map_on:
+        st.markdown("**The 10,000 test digits in latent space** · drag the point (or use "
+                    "the arrow keys) and the digit follows; release to set the sliders; "
+                    "click a digit to pick it")
+        latent_map.latent_map(key="map", on_commit=commit_map, on_pick=on_map_pick,
+                              data=latent_map.map_data(
+            view, digit, (x, y), version=registry.version(name),
+            colours=list(figures.CLASS_COLOURS[:10]), probs=probs,
+            picked=tuple(view.coords[picked]) if picked is not None else None,
+            own=own_xy, own_colour=figures.OWN_COLOUR))
     else:
-        probs = core.decode(view.latent_at(digit, shown)[None])[0]
-    # A data URL, not a media file: each frame of a drag goes out inline, with no request.
-    st.image(latent_pad.png_data_url(images.digit_png(probs, scale=1)), width=280,
-             caption=f"p(x | z) at ({shown[0]:.2f}, {shown[1]:.2f})"
-                     + (" · release to keep" if live is not None else ""))
-    if pad_on:
-        st.session_state["pad_frame"] = st.session_state.get("pad_frame", 0) + 1
-        own = st.session_state.get("own")
-        latent_pad.pad(key="pad", on_commit=commit_pad, data=latent_pad.pad_data(
-            view, digit, point, frame=st.session_state["pad_frame"],
-            colours=list(figures.CLASS_COLOURS[:10]), background=pad_background(name),
-            live=shown if live is not None else None, ack=seq,
-            own=own_digit_result(name, own["image"])["xy"] if own else None,
-            own_colour=figures.OWN_COLOUR, atlas=atlas))
+        st.markdown("**Decoded digit**")
+        st.image(images.digit_png(probs, scale=10), width=280,
+                 caption=f"p(x | z) at ({x:.2f}, {y:.2f})")
+    if picked is not None:
+        st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
+        original, recon, _ = st.columns([1, 1, 4])
+        original.image(images.digit_png(test_split().images[picked] / 255.0, scale=4),
+                       caption="original", width=112)
+        recon.image(images.digit_png(core.decode(view.codes[picked][None])[0], scale=4),
+                    caption="reconstruction", width=112)
+        st.button("Clear pick", on_click=clear_pick, key="clear_pick")
+
+
+@st.fragment(key="scatter")
+def scatter_panel(name: str, digit: int) -> None:
+    """Without the map: the test scatter, outside the slider fragment (a slider move never
+    re-sends it), with no current point in it."""
+    view = model_view(name)
+    picked = st.session_state.get("pick")
+    own = st.session_state.get("own")
+    own_xy = own_digit_result(name, own["image"])["xy"] if own else None
+    st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
+    fig = figures.scatter_with_overlays(
+        scatter_base(name), figures.overlay_traces(view, digit, None, picked, own_xy))
+    st.plotly_chart(fig, key="scatter", on_select=on_pick, selection_mode="points",
+                    config={"displaylogo": False, "scrollZoom": True})
 
 
 @st.fragment(key="own")
@@ -363,7 +360,7 @@ def own_digit_panel(name: str) -> None:
     draw_col, upload_col, seen_col, recon_col = st.columns([1.1, 1.3, 1, 1], gap="medium")
     with draw_col:
         drawn = (st.session_state.get("draw") or {}).get("drawing")
-        if latent_pad.drawing(key="draw", current=drawn, on_change=on_draw) is None:
+        if latent_map.drawing(key="draw", current=drawn, on_change=on_draw) is None:
             st.caption("Drawing is unavailable here; upload a picture instead.")
     with upload_col:
         st.file_uploader("Upload a digit", type=["png", "jpg", "jpeg"], key="upload",
@@ -500,6 +497,8 @@ def model_card(name: str) -> None:
 
 if __name__ == "__main__":
     latent_panel(model, digit)
+    if not latent_map.available():
+        scatter_panel(model, digit)
     own_digit_panel(model)
     grid_panel(model, digit)
     samples_panel(model, digit)

@@ -35,22 +35,25 @@ def test_split() -> Split:
 
 def core(name: str) -> Any:
     """The warmed-up `cvae.core.ModelCore` of allow-listed bundle ``name`` (``KeyError``
-    for any other name, `cvae.BundleError` for a broken bundle; neither is cached)."""
-    with _lock_for(name):
-        if name not in _cores:
+    for any other name, `cvae.BundleError` for a broken bundle; neither is cached).
+    Cached by the bundle's folder, so another ``$CVAE_WEIGHTS`` is another model."""
+    key = str(catalog.bundle_path(name))
+    with _lock_for(key):
+        if key not in _cores:
             from cvae.core import load_core
 
-            _cores[name] = load_core(catalog.bundle_path(name))
-        return _cores[name]
+            _cores[key] = load_core(key)
+        return _cores[key]
 
 
 def view(name: str) -> ModelView:
     """The `ModelView` (test-set codes and view geometry) of bundle ``name``."""
     model = core(name)
-    with _lock_for(name):
-        if name not in _views:
-            _views[name] = build_view(model, test_split())
-        return _views[name]
+    key = str(catalog.bundle_path(name))
+    with _lock_for(key):
+        if key not in _views:
+            _views[key] = build_view(model, test_split())
+        return _views[key]
 
 
 def version(name: str) -> str:

@@ -79,3 +79,13 @@ def test_every_answer_is_of_a_request_sent_and_the_newest_is_answered(client):
             assert int(grey[0, 0]) == round((seq % 10) / 9 * 255)
             seen.append((seq, x))
         assert [s for s, _ in seen] == sorted(s for s, _ in seen)
+
+
+def test_static_route_serves_only_the_map_modules(client):
+    r = client.get("/demo/cvae/static/main.js")
+    assert r.status_code == 200 and "javascript" in r.headers["content-type"]
+    assert "export default" in r.text
+    assert client.get("/demo/cvae/static/main.js",
+                      headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    for name in ("map.html", "..%2F__init__.py", "nope.js"):
+        assert client.get(f"/demo/cvae/static/{name}").status_code == 404

@@ -2,6 +2,7 @@
 
 * ``GET {base}/cvae/points/{model}``: the model's test-digit points (`cvae.live.points`),
   with an ETag and a long ``Cache-Control`` (the page asks for it with ``?v=<version>``).
+* ``GET {base}/cvae/static/{file}``: the latent map's JavaScript modules (ETag).
 * ``WS {base}/cvae/live``: the live decode channel (`cvae.live.protocol`): every request
   is checked, rate-limited per connection and answered with the decode at its own point;
   requests queued while a decode runs collapse to the newest (latest wins). Decodes run
@@ -135,6 +136,26 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
     return endpoint
 
 
+def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
+    """The GET handler for the latent map's JavaScript modules (a fixed list of files),
+    revalidated by ETag."""
+    from cvae.latent_map import ASSETS, STATIC_FILES
+
+    files = {name: (ASSETS / name).read_bytes() for name in STATIC_FILES}
+    tags = {name: points.etag(data) for name, data in files.items()}
+
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params["file"]
+        if name not in files:
+            return Response("not found", status_code=404, media_type="text/plain")
+        headers = {"ETag": tags[name], "Cache-Control": "no-cache"}
+        if tags[name] in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(files[name], media_type="text/javascript", headers=headers)
+
+    return endpoint
+
+
 def live_routes(base: str | None = None, decode: Decoder = registry_decode,
                 source: PointsSource = registry_points,
                 models: Callable[[], frozenset[str]] = _allowed_models) -> list[BaseRoute]:
@@ -143,4 +164,5 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
     base = base_path() if base is None else base.rstrip("/")
     return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(source, models),
                   methods=["GET"]),
-            WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models))]
+            WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models)),
+            Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"])]
