@@ -12,10 +12,10 @@ import math
 import numpy as np
 import streamlit as st
 
-from cvae import catalog, digit_input, figures, images, latent_pad, serving
+from cvae import catalog, digit_input, figures, images, latent_map, registry, serving
 from cvae.bundle import BundleError, read_progress
-from cvae.data import Split, load_test_split
-from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView, build_view
+from cvae.data import Split
+from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView
 from cvae.latent import interpolate, selected_index
 from cvae.model_card import ModelInfo
 from cvae.recipes import DEFAULT_RECIPE
@@ -25,29 +25,34 @@ GRID_N = (3, 25, 15)          # min, max, default (the write-up used 15)
 GRID_SPAN = (0.6, 0.99, 0.95)  # upper normal quantile of the grid (the write-up: 0.05-0.95)
 DIGITS = list(range(10))
 
-st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
-st.html("<style>img {image-rendering: pixelated;}</style>")
+# `streamlit run app.py` imports this file (as a module, not "__main__") for its ASGI app:
+# Streamlit's server plus the live decode routes. The page itself runs as "__main__".
+if __name__ != "__main__":
+    from cvae.live.routes import live_routes
+
+    app = st.App(__file__, routes=live_routes())
+else:
+    st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
+    st.html("<style>img {image-rendering: pixelated;}</style>")
 
 
 # --- cached model work (shared by every session of this server) ---------------------------
 
 @st.cache_resource(show_spinner=False)
 def test_split() -> Split:
-    return load_test_split()
+    return registry.test_split()
 
 
 @st.cache_resource(show_spinner="Loading the model…")
 def model_core(name: str):  # noqa: ANN201 - returns cvae.core.ModelCore (imports TensorFlow)
-    from cvae.core import load_core
-
-    core = load_core(catalog.bundle_path(name))
+    core = registry.core(name)  # the process-wide core, shared with the live routes
     serving.keep_models_warm()  # every rerun would otherwise reset TensorFlow
     return core
 
 
 @st.cache_resource(show_spinner="Encoding the 10,000 test digits…")
 def model_view(name: str) -> ModelView:
-    return build_view(model_core(name), test_split())
+    return registry.view(name)  # built once per process, shared with the live routes
 
 
 @st.cache_resource(show_spinner=False)
@@ -105,11 +110,6 @@ def elbo_figure(name: str) -> dict:
                               model_info(name).published_elbo).to_plotly_json()
 
 
-@st.cache_resource(show_spinner=False)
-def pad_background(name: str) -> dict:
-    return latent_pad.class_map(model_view(name))
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def own_digit_result(name: str, digit28: np.ndarray) -> dict:
     """Your digit through the model: the judge's reading of it, the view point of its code
@@ -151,9 +151,8 @@ def recentre() -> None:
     st.session_state["recentre"] = True
 
 
-def on_pick() -> None:
-    """A digit was clicked in the scatter: move the sliders to its code and remember it."""
-    index = selected_index(st.session_state.get("scatter"), len(test_split()))
+def pick(index: int | None) -> None:
+    """Move the sliders to test digit ``index``'s code and remember it."""
     if index is None:
         return
     view = model_view(st.session_state["model"])
@@ -162,20 +161,33 @@ def on_pick() -> None:
     st.query_params["pick"] = str(index)
 
 
+def on_pick() -> None:
+    """A digit was clicked in the (fallback) scatter: pick it, redraw sliders and scatter."""
+    index = selected_index(st.session_state.get("scatter"), len(test_split()))
+    if index is not None:
+        pick(index)
+        st.rerun(["latent", "scatter"])
+
+
+def on_map_pick() -> None:
+    """A digit was clicked on the latent map (its fragment reruns by itself)."""
+    pick(latent_map.read_pick((st.session_state.get("map") or {}).get("pick"),
+                              len(test_split())))
+
+
 def clear_pick() -> None:
     st.session_state["pick"] = None
     st.query_params.pop("pick", None)
 
 
-def commit_pad() -> None:
-    """The pad was released: set the sliders (and so the URL) to its point, clamped to the
-    view bounds and rounded to the slider step, and redraw the latent panel."""
-    point = latent_pad.read_point((st.session_state.get("pad") or {}).get("commit"))
+def commit_map() -> None:
+    """The map's point was released: set the sliders (and so the URL) to it, clamped and
+    rounded to the slider step (the map's fragment reruns by itself)."""
+    point = latent_map.read_point((st.session_state.get("map") or {}).get("commit"))
     if point is None:
         return
     view = model_view(st.session_state["model"])
     st.session_state["z1"], st.session_state["z2"] = view.clamp(point)
-    st.rerun("latent")
 
 
 def set_own(kind: str, digit28: np.ndarray | None = None, source: str = "",
@@ -189,7 +201,7 @@ def set_own(kind: str, digit28: np.ndarray | None = None, source: str = "",
     elif note is None and own is not None and own["kind"] == kind:
         st.session_state["own"] = None
     st.session_state["own_note"] = note
-    st.rerun(["own", "latent"])
+    st.rerun(["own", "latent"] + ([] if latent_map.available() else ["scatter"]))
 
 
 def on_draw() -> None:
@@ -256,64 +268,67 @@ def check_link(raw: dict[str, list[str]], names: list[str]) -> None:
 
 # --- page ---------------------------------------------------------------------------------
 
-raw_link = None
-if "url_notes" not in st.session_state:  # first run: read the link before widgets bind it
-    raw_link = {key: st.query_params.get_all(key) for key in st.query_params}
+if __name__ == "__main__":  # the page run (see `app` above)
+    raw_link = None
+    if "url_notes" not in st.session_state:  # first run: read the link before widgets bind it
+        raw_link = {key: st.query_params.get_all(key) for key in st.query_params}
 
-names = catalog.bundle_names()
-with st.sidebar:
-    st.title("CVAE Explorer")
-    st.caption("Variational autoencoders on MNIST. Drag the latent point, pick a class, "
-               "share the link.")
-    if not names:
-        st.error("No model bundles found under `weights/`. Train one with "
-                 "`python -m cvae.train --recipe class-prior-2d` (see README).")
+    names = catalog.bundle_names()
+    with st.sidebar:
+        st.title("CVAE Explorer")
+        st.caption("Variational autoencoders on MNIST. Drag the latent point, pick a class, "
+                   "share the link.")
+        if not names:
+            st.error("No model bundles found under `weights/`. Train one with "
+                     "`python -m cvae.train --recipe class-prior-2d` (see README).")
+            st.stop()
+        model = st.selectbox("Model", names, index=names.index(DEFAULT_RECIPE)
+                             if DEFAULT_RECIPE in names else 0,
+                             key="model", bind="query-params", on_change=recentre)
+        digit = int(st.radio("Digit class", DIGITS, index=DEFAULT_DIGIT, horizontal=True,
+                             key="digit", bind="query-params", on_change=recentre,
+                             help="Class-prior models centre on the learned prior mean of the "
+                                  "class; other models on the mean code of its test digits."))
+        latent_box = st.container()
+        grid_box = st.container()
+
+    try:
+        core = model_core(model)
+        view = model_view(model)
+    except BundleError as exc:
+        st.error(f"**The model `{model}` cannot be loaded.** {exc.problem}.\n\n"
+                 "Pick another model in the sidebar; the others are unaffected.")
         st.stop()
-    model = st.selectbox("Model", names, index=names.index(DEFAULT_RECIPE)
-                         if DEFAULT_RECIPE in names else 0,
-                         key="model", bind="query-params", on_change=recentre)
-    digit = int(st.radio("Digit class", DIGITS, index=DEFAULT_DIGIT, horizontal=True,
-                         key="digit", bind="query-params", on_change=recentre,
-                         help="Class-prior models centre on the learned prior mean of the "
-                              "class; other models on the mean code of its test digits."))
-    latent_box = st.container()
-    grid_box = st.container()
 
-try:
-    core = model_core(model)
-    view = model_view(model)
-except BundleError as exc:
-    st.error(f"**The model `{model}` cannot be loaded.** {exc.problem}.\n\n"
-             "Pick another model in the sidebar; the others are unaffected.")
-    st.stop()
+    if raw_link is not None:
+        check_link(raw_link, names)
+    if st.session_state.pop("recentre", False) or "z1" not in st.session_state:
+        st.session_state["z1"], st.session_state["z2"] = view.start_point(digit)
 
-if raw_link is not None:
-    check_link(raw_link, names)
-if st.session_state.pop("recentre", False) or "z1" not in st.session_state:
-    st.session_state["z1"], st.session_state["z2"] = view.start_point(digit)
+    notes = st.session_state.get("url_notes") or []
+    if notes:
+        with st.container(border=True):
+            st.warning("**Some settings in this link were ignored**; the defaults are shown "
+                       "instead:\n\n" + "\n".join(f"- {note}" for note in notes), icon="⚠️")
+            if st.button("Dismiss", key="dismiss_notes"):
+                st.session_state["url_notes"] = []
+                st.rerun()
 
-notes = st.session_state.get("url_notes") or []
-if notes:
-    with st.container(border=True):
-        st.warning("**Some settings in this link were ignored**; the defaults are shown "
-                   "instead:\n\n" + "\n".join(f"- {note}" for note in notes), icon="⚠️")
-        if st.button("Dismiss", key="dismiss_notes"):
-            st.session_state["url_notes"] = []
-            st.rerun()
-
-info = model_info(model)
-st.markdown(f"### {info.title}")
-st.caption(f"`{model}` · latent {core.latent} · test ELBO {info.metrics.test_elbo:.1f} nats "
-           f"· from {info.source}")
+    info = model_info(model)
+    st.markdown(f"### {info.title}")
+    st.caption(f"`{model}` · latent {core.latent} · test ELBO {info.metrics.test_elbo:.1f} "
+               f"nats · from {info.source}")
 
 
 @st.fragment(key="latent")
 def latent_panel(name: str, digit: int) -> None:
-    """Sliders (in the sidebar), the decoded digit with the live pad, and the test scatter:
-    slider moves and scatter clicks rerun only this fragment."""
-    view = model_view(name)
+    """Sliders (in the sidebar) and the latent map with the decoded digit (or, without the
+    map, the decoded digit alone): slider moves and map releases rerun only this fragment,
+    which sends no per-digit data."""
+    view, core = model_view(name), model_core(name)
     (x0, x1), (y0, y1) = SLIDER_BOUNDS
     t1, t2 = view.axis_titles
+    map_on = latent_map.available()
     with latent_box:
         st.subheader("Latent point")
         x = st.slider(t1, x0, x1, step=0.01, key="z1", bind="query-params")
@@ -321,34 +336,38 @@ def latent_panel(name: str, digit: int) -> None:
         if view.latent > 2:
             st.caption(f"The other {view.latent - 2} latent dimensions are held at the "
                        f"class-{digit} centre.")
-        if not latent_pad.available():
-            st.caption("The live latent pad is off here; move the point with the sliders.")
+        if not map_on:
+            st.caption("The live latent map is off here; move the point with the sliders.")
     picked = st.session_state.get("pick")
     own = st.session_state.get("own")
     own_xy = own_digit_result(name, own["image"])["xy"] if own else None
-    left, right = st.columns([1, 2], gap="large")
-    with left:
+    probs = core.decode(view.latent_at(digit, (x, y))[None],
+                        labels=digit if core.decoder_sees_label else None)[0]
+    if map_on:
+        st.markdown("**The 10,000 test digits in latent space** · drag the point (or use "
+                    "the arrow keys) and the digit follows; release to set the sliders; "
+                    "click a digit to pick it")
+        latent_map.latent_map(key="map", on_commit=commit_map, on_pick=on_map_pick,
+                              data=latent_map.map_data(
+            view, digit, (x, y), version=registry.version(name),
+            colours=list(figures.CLASS_COLOURS[:10]), probs=probs,
+            picked=tuple(view.coords[picked]) if picked is not None else None,
+            own=own_xy, own_colour=figures.OWN_COLOUR))
+    else:
         st.markdown("**Decoded digit**")
-        digit_panel(name, digit)
-        if latent_pad.available():
-            st.caption("Drag the point on the pad: the digit follows; release to set the "
-                       "sliders.")
-        if picked is not None:
-            st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
-            original, recon = st.columns(2)
-            original.image(images.digit_png(test_split().images[picked] / 255.0, scale=4),
-                           caption="original", width=112)
-            recon.image(images.digit_png(model_core(name).decode(
-                view.codes[picked][None], view.labels[picked])[0], scale=4),
-                caption="reconstruction", width=112)
-            st.button("Clear pick", on_click=clear_pick, key="clear_pick")
-    with right:
-        st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
-        fig = figures.scatter_with_overlays(
-            scatter_base(name), figures.overlay_traces(view, digit, (x, y), picked, own_xy))
-        st.plotly_chart(fig, key="scatter", on_select=on_pick, selection_mode="points",
-                        config={"displaylogo": False, "scrollZoom": True})
-    if model_core(name).decoder_sees_label:
+        st.image(images.digit_png(probs, scale=10), width=280,
+                 caption=f"p(x | z{', y' if core.decoder_sees_label else ''}) at "
+                         f"({x:.2f}, {y:.2f})")
+    if picked is not None:
+        st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
+        original, recon, _ = st.columns([1, 1, 4])
+        original.image(images.digit_png(test_split().images[picked] / 255.0, scale=4),
+                       caption="original", width=112)
+        recon.image(images.digit_png(core.decode(view.codes[picked][None],
+                                                 view.labels[picked])[0], scale=4),
+                    caption="reconstruction", width=112)
+        st.button("Clear pick", on_click=clear_pick, key="clear_pick")
+    if core.decoder_sees_label:
         analogy_panel(name, view.latent_at(digit, (x, y)), own)
 
 
@@ -367,36 +386,19 @@ def analogy_panel(name: str, code: np.ndarray, own: dict | None) -> None:
                          f"at {share:.0%}) drawn as every class")
 
 
-@st.fragment
-def digit_panel(name: str, digit: int) -> None:
-    """The decoded digit and the live latent pad. A drag on the pad reruns only this small
-    fragment (never the scatter); releasing it commits the point to the sliders."""
-    view, core = model_view(name), model_core(name)
-    point = (st.session_state["z1"], st.session_state["z2"])
-    pad_on = latent_pad.available()
-    message = (st.session_state.get("pad") or {}).get("move") if pad_on else None
-    live, seq = latent_pad.read_move(message) or (None, None)
-    shown = view.clamp(live) if live is not None else point
-    atlas = None
-    if live is not None:  # a drag frame: also decode the atlas the pad previews from
-        probs, atlas = latent_pad.decode_atlas(view, lambda z: core.decode(z, digit), digit,
-                                               shown)
-    else:
-        probs = core.decode(view.latent_at(digit, shown)[None], digit)[0]
-    # A data URL, not a media file: each frame of a drag goes out inline, with no request.
-    st.image(latent_pad.png_data_url(images.digit_png(probs, scale=1)), width=280,
-             caption=f"p(x | z{', y' if core.decoder_sees_label else ''}) at "
-                     f"({shown[0]:.2f}, {shown[1]:.2f})"
-                     + (" · release to keep" if live is not None else ""))
-    if pad_on:
-        st.session_state["pad_frame"] = st.session_state.get("pad_frame", 0) + 1
-        own = st.session_state.get("own")
-        latent_pad.pad(key="pad", on_commit=commit_pad, data=latent_pad.pad_data(
-            view, digit, point, frame=st.session_state["pad_frame"],
-            colours=list(figures.CLASS_COLOURS[:10]), background=pad_background(name),
-            live=shown if live is not None else None, ack=seq,
-            own=own_digit_result(name, own["image"])["xy"] if own else None,
-            own_colour=figures.OWN_COLOUR, atlas=atlas))
+@st.fragment(key="scatter")
+def scatter_panel(name: str, digit: int) -> None:
+    """Without the map: the test scatter, outside the slider fragment (a slider move never
+    re-sends it), with no current point in it."""
+    view = model_view(name)
+    picked = st.session_state.get("pick")
+    own = st.session_state.get("own")
+    own_xy = own_digit_result(name, own["image"])["xy"] if own else None
+    st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
+    fig = figures.scatter_with_overlays(
+        scatter_base(name), figures.overlay_traces(view, digit, None, picked, own_xy))
+    st.plotly_chart(fig, key="scatter", on_select=on_pick, selection_mode="points",
+                    config={"displaylogo": False, "scrollZoom": True})
 
 
 @st.fragment(key="own")
@@ -412,7 +414,7 @@ def own_digit_panel(name: str) -> None:
     draw_col, upload_col, seen_col, recon_col = st.columns([1.1, 1.3, 1, 1], gap="medium")
     with draw_col:
         drawn = (st.session_state.get("draw") or {}).get("drawing")
-        if latent_pad.drawing(key="draw", current=drawn, on_change=on_draw) is None:
+        if latent_map.drawing(key="draw", current=drawn, on_change=on_draw) is None:
             st.caption("Drawing is unavailable here; upload a picture instead.")
     with upload_col:
         st.file_uploader("Upload a digit", type=["png", "jpg", "jpeg"], key="upload",
@@ -565,8 +567,11 @@ def model_card(name: str) -> None:
                  width="stretch", caption="the same 16 latent points decoded after each epoch")
 
 
-latent_panel(model, digit)
-own_digit_panel(model)
-grid_panel(model, digit)
-samples_panel(model, digit)
-model_card(model)
+if __name__ == "__main__":
+    latent_panel(model, digit)
+    if not latent_map.available():
+        scatter_panel(model, digit)
+    own_digit_panel(model)
+    grid_panel(model, digit)
+    samples_panel(model, digit)
+    model_card(model)

@@ -24,12 +24,15 @@ from cvae.recipes import DEFAULT_RECIPE
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"
+# The decoded digit's caption: in the latent map (shadow DOM; Playwright's CSS pierces it)
+# or, without the map, under the image.
+CAPTIONS = ".map-digit-caption, [data-testid='stImageCaption']"
 PLAN = ("slider", "slider", "class", "slider", "slider", "class", "slider", "slider",
         "class", "model")  # one model switch per ten interactions
 
 
 async def _decoded_caption(page: Any) -> str:
-    return await page.locator("[data-testid='stImageCaption']").filter(
+    return await page.locator(CAPTIONS).filter(
         has_text="p(x | z) at (").first.inner_text()
 
 
@@ -54,7 +57,10 @@ async def _session(browser: Any, base: str, index: int, names: list[str], steps:
             await thumb.focus()
             await thumb.press("ArrowRight" if step % 4 < 2 else "ArrowLeft")
             await page.wait_for_function(
-                """(old) => [...document.querySelectorAll("[data-testid='stImageCaption']")]
+                """(old) => [...document.querySelectorAll("[data-testid='stImageCaption']"),
+                    ...[...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+                      .flatMap((h) => h.shadowRoot
+                        ? [...h.shadowRoot.querySelectorAll('.map-digit-caption')] : [])]
                        .some(c => c.textContent.startsWith('p(x | z) at (')
                                   && c.textContent !== old)""", arg=before, timeout=120_000)
         elif kind == "class":

@@ -50,11 +50,11 @@ def scatter_base(view: ModelView) -> dict[str, Any]:
     return fig.to_plotly_json()
 
 
-def overlay_traces(view: ModelView, digit: int, point: tuple[float, float],
+def overlay_traces(view: ModelView, digit: int, point: tuple[float, float] | None,
                    picked: int | None = None,
                    own: tuple[float, float] | None = None) -> list[dict[str, Any]]:
     """Class centres (the selected one larger), the picked digit, the user's own digit
-    (view coordinates of its code) and the current point."""
+    (view coordinates of its code) and the current point (none when ``point`` is None)."""
     centres = view.centre_coords
     label = "learned class means" if view.conditional else "class means of the codes"
     sizes = [22 if c == digit else 12 for c in range(10)]
@@ -80,6 +80,8 @@ def overlay_traces(view: ModelView, digit: int, point: tuple[float, float],
             marker={"symbol": "star", "size": 20, "color": OWN_COLOUR,
                     "line": {"width": 1.5, "color": "#222"}},
         ).to_plotly_json())
+    if point is None:
+        return traces
     traces.append(go.Scattergl(
         x=[point[0]], y=[point[1]], mode="markers", name="current point", hoverinfo="skip",
         marker={"symbol": "x", "size": 16, "color": "#111", "line": {"width": 2,

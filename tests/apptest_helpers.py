@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -27,8 +28,17 @@ def image_url(at: AppTest, caption_part: str) -> str:
     raise AssertionError(f"no image captioned with {caption_part!r}; captions: {captions}")
 
 
+def map_data(at: AppTest) -> dict | None:
+    """The view state sent to the latent map component, or None without the map."""
+    maps = [c for c in at.get("bidi_component") if c.key == "map"]
+    return json.loads(maps[0].proto.json) if maps else None
+
+
 def decoded_digit(at: AppTest) -> str:
-    return image_url(at, "p(x | z) at")
+    """What identifies the decoded digit shown: the map's grey levels (base64), or the
+    media URL of the fallback image."""
+    data = map_data(at)
+    return data["image"] if data is not None else image_url(at, "p(x | z) at")
 
 
 def class_grid(at: AppTest) -> str:

@@ -95,14 +95,15 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_app(log_name: str = "streamlit-server.log",
-                env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_app(log_name: str = "streamlit-server.log", env: dict[str, str] | None = None,
+                base_path: str = "") -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run app.py`` on a free port, answering its health check; stopped on
-    exit. Yields the base URL and the server process; its log goes to tests/artifacts/."""
+    exit. Yields the base URL (ending in ``base_path``, which must match the server's
+    ``server.baseUrlPath``) and the server process; its log goes to tests/artifacts/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = start_server(port, env=env, log=ARTIFACTS / log_name)
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}{base_path}"
     try:
         wait_healthy(base, proc)
         yield base, proc

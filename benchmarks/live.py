@@ -1,0 +1,190 @@
+"""The latent map and the live decode channel in headless Chromium (``--only live``).
+
+* Bytes the Streamlit WebSocket pushes to the browser per latent-slider key press, per
+  class change and per pick (Playwright's ``framereceived``; the live channel's own socket
+  is not counted).
+* Key press -> decoded digit painted: from the keydown to the map's paint of the new digit
+  (``window.__cvaeTest``, the map's test-only log), for a slider key press (a Streamlit
+  rerun) and for an arrow key on the map itself (the live channel).
+* A 5 s drag at one pointer move per animation frame, in a circle as the old pad
+  benchmark drove it: exact decodes painted per second and, at every animation frame, the
+  gap between the pointer and the point whose decode is on screen, in latent units and in
+  ms (how long ago the pointer was at that point).
+* The drag again with 100 ms latency added by Chromium's network emulation (CDP
+  ``Network.emulateNetworkConditions``); ``rtt100_applies_to_websocket`` records whether
+  the live channel's round trip actually grew.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from benchmarks.common import percentiles
+
+FLAG = """window.__cvaeTest = {paints: [], pointer: [], keys: []};
+document.addEventListener('keydown', () => window.__cvaeTest.keys.push(performance.now()),
+                          true);"""
+
+DRAG = """async ([cx, cy, rx, ry, seconds]) => {
+  const canvas = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
+  const t0 = performance.now();
+  const frames = [];
+  while (performance.now() - t0 < seconds * 1000) {
+    const now = await new Promise((res) => requestAnimationFrame(res));
+    frames.push(now);
+    const a = (performance.now() - t0) / 1000 * 2;
+    canvas.dispatchEvent(new PointerEvent('pointermove', {clientX: cx + rx * Math.cos(a),
+      clientY: cy + ry * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
+      bubbles: true}));
+  }
+  return {t0, t1: performance.now(), frames};
+}"""
+
+
+def _gaps(frames: list[float], pointer: list[dict], paints: list[dict],
+          t0: float) -> tuple[list[float], list[float]]:
+    """Per animation frame: latent distance pointer <-> shown decode, and ms since the
+    pointer was at the shown decode's point."""
+    latent, ms = [], []
+    pi = qi = 0
+    pointer = [p for p in pointer if p["t"] >= t0]
+    paints = [p for p in paints if p["t"] >= t0]
+    for f in frames[1:]:
+        while pi + 1 < len(pointer) and pointer[pi + 1]["t"] <= f:
+            pi += 1
+        while qi + 1 < len(paints) and paints[qi + 1]["t"] <= f:
+            qi += 1
+        if not pointer or not paints or paints[qi]["t"] > f or pointer[pi]["t"] > f:
+            continue
+        cur, shown = pointer[pi], paints[qi]
+        latent.append(math.hypot(cur["x"] - shown["x"], cur["y"] - shown["y"]))
+        when = [p["t"] for p in pointer[: pi + 1]
+                if abs(p["x"] - shown["x"]) < 1e-4 and abs(p["y"] - shown["y"]) < 1e-4]
+        ms.append(f - when[-1] if when else float("nan"))
+    return latent, [m for m in ms if not math.isnan(m)]
+
+
+def central_digit(base: str, model: str) -> tuple[float, float]:
+    """View point of the test digit nearest to the mean code (from the points route)."""
+    import urllib.request
+
+    import numpy as np
+
+    from cvae.live.points import decode_points
+
+    with urllib.request.urlopen(f"{base}/cvae/points/{model}") as r:
+        xy, _ = decode_points(r.read())
+    index = int(np.argmin(np.linalg.norm(xy - xy.mean(axis=0), axis=1)))
+    return float(xy[index, 0]), float(xy[index, 1])
+
+
+def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
+    from tests.e2e.test_map import to_page
+
+    cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.evaluate("window.__cvaeTest.paints = []; window.__cvaeTest.pointer = []")
+    run = page.evaluate(DRAG, [cx, cy, 0.3 * frame["w"], 0.3 * frame["h"], seconds])
+    log = page.evaluate("window.__cvaeTest")
+    page.mouse.up()
+    paints = [p for p in log["paints"] if run["t0"] <= p["t"] <= run["t1"]]
+    latent, ms = _gaps(run["frames"], log["pointer"], log["paints"], run["t0"])
+    elapsed = (run["t1"] - run["t0"]) / 1000
+    return {"drag_exact_decodes_per_s": len(paints) / elapsed,
+            "drag_frames_per_s": len(run["frames"]) / elapsed,
+            "drag_gap_latent": percentiles(latent), "drag_gap_ms": percentiles(ms)}
+
+
+def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
+    from tests.e2e.conftest import wait_idle
+
+    out = []
+    for i in range(presses):
+        locator.focus()
+        before = page.evaluate("window.__cvaeTest.paints.length")
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.wait_for_function(f"window.__cvaeTest.paints.length > {before}", timeout=30_000)
+        out.append(page.evaluate("(() => { const t = window.__cvaeTest;"
+                                 " return t.paints[t.paints.length - 1].t"
+                                 " - t.keys[t.keys.length - 1]; })()"))
+        wait_idle(page)
+    return out
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """All the live figures (see the module docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, LAUNCH, VIEWPORT, open_app, running_app, wait_idle
+    from tests.e2e.test_map import map_frame, to_page
+
+    if not CHROMIUM.is_file():
+        return {"skipped": f"no Chromium at {CHROMIUM}"}
+    presses = 10 if quick else 30
+    result: dict[str, Any] = {"note": "measured while two model-training processes ran on "
+                                      "the same 2 cores (see README)"}
+    with sync_playwright() as p, running_app("benchmark-live-server.log") as (base, _):
+        chrome = p.chromium.launch(**LAUNCH)
+        try:
+            page = chrome.new_page(viewport=VIEWPORT)
+            page.add_init_script(FLAG)
+            received: list[int] = []
+            page.on("websocket", lambda ws: ws.on(
+                "framereceived", lambda payload: received.append(len(payload)))
+                if "_stcore/stream" in ws.url else None)
+            open_app(page, base, "model=class-prior-2d")
+            frame = map_frame(page)
+            page.wait_for_timeout(1000)
+            slider = page.locator("[data-testid='stSidebar']").get_by_role("slider").first
+
+            def bytes_of(action: Any) -> int:
+                wait_idle(page)
+                page.wait_for_timeout(300)
+                received.clear()
+                action()
+                wait_idle(page)
+                page.wait_for_timeout(500)
+                return sum(received)
+
+            def press() -> None:
+                slider.focus()
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(200)
+
+            slider_bytes = [bytes_of(press) for _ in range(5)]
+            result["slider_press_bytes"] = sorted(slider_bytes)[len(slider_bytes) // 2]
+            radio = page.locator("[data-testid='stSidebar'] label").filter(has_text="3").first
+            result["class_change_bytes"] = bytes_of(lambda: radio.click())
+            frame = map_frame(page)
+
+            target = central_digit(base, "class-prior-2d")
+            result["pick_bytes"] = bytes_of(lambda: page.mouse.click(*to_page(frame, *target)))
+            wait_idle(page)
+
+            result["key_to_paint_ms"] = percentiles(_press_to_paint(page, slider, presses))
+            canvas = page.locator(".map-canvas")
+            result["map_key_to_paint_ms"] = percentiles(_press_to_paint(page, canvas, presses))
+            frame = map_frame(page)
+            result.update(_drag(page, frame, 5.0))
+            page.wait_for_timeout(1000)
+            wait_idle(page)
+
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", {
+                "offline": False, "latency": 100, "downloadThroughput": -1,
+                "uploadThroughput": -1})
+            slow = percentiles(_press_to_paint(page, canvas, presses))
+            result["map_key_to_paint_ms_rtt100"] = slow
+            result["key_to_paint_ms_rtt100"] = percentiles(
+                _press_to_paint(page, slider, presses))
+            frame = map_frame(page)
+            result.update({f"{k}_rtt100": v for k, v in _drag(page, frame, 5.0).items()})
+            result["rtt100_applies_to_websocket"] = (
+                slow["p50"] - result["map_key_to_paint_ms"]["p50"] > 50)
+        finally:
+            chrome.close()
+    return result

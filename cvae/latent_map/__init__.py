@@ -1,0 +1,165 @@
+"""The latent map and the digit drawing canvas: Streamlit custom components (``st.components.v2``).
+
+* The map draws the test digits' 2-D codes (fetched once per model from the points route,
+  `cvae.live.routes`), class means, the picked and your own digit, the current point and
+  the decoded digit. Dragging it asks the live channel (``cvae/live``) for exact decodes;
+  releasing sends the state ``commit`` = ``{x, y, at}``; a click on a test digit sends the
+  trigger ``pick`` = ``{index}``. Its JavaScript modules are files under ``assets/``,
+  served by the same routes (``cvae/static/<file>``) and loaded by a small inline loader,
+  so a rerun sends only the view state (`map_data`), never the code.
+* The drawing canvas sends the state ``drawing``: the canvas as a PNG data URL (or None).
+
+When the components cannot be registered, or ``CVAE_DISABLE_PAD=1``, `latent_map` and
+`drawing` return None and the page falls back to sliders, a Plotly scatter and the uploader.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cvae.explorer import ModelView
+
+DISABLE_ENV = "CVAE_DISABLE_PAD"
+ASSETS = Path(__file__).with_name("assets")
+STATIC_FILES = ("main.js", "geometry.js", "drawing.js", "transport.js")
+MAP = "cvae_latent_map"
+DRAW = "cvae_draw_digit"
+POINTS_PATH = "cvae/points"   # relative to the page: resolved against document.baseURI
+LIVE_PATH = "cvae/live"
+STATIC_PATH = "cvae/static"
+
+_LOG = logging.getLogger(__name__)
+_renderers: dict[str, Any] = {}
+
+
+def disabled() -> bool:
+    """Whether the components are switched off by the environment (``CVAE_DISABLE_PAD=1``)."""
+    return os.environ.get(DISABLE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def asset_version() -> str:
+    """8 hex digits of the map's JavaScript files: a new version is fetched afresh."""
+    digest = hashlib.sha256()
+    for name in STATIC_FILES:
+        digest.update((ASSETS / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def loader_js() -> str:
+    """The inline module Streamlit mounts: it imports ``main.js`` from the static route
+    (the browser caches it) and hands it each mount."""
+    return (f'const ready = import(new URL("{STATIC_PATH}/main.js?v={asset_version()}", '
+            "document.baseURI).href);\n"
+            "export default function (component) {\n"
+            "  let cleanup = null, gone = false;\n"
+            "  ready.then((m) => { if (!gone) cleanup = m.default(component); })\n"
+            "    .catch((e) => { component.parentElement.textContent = "
+            "'The latent map could not load: ' + e.message; });\n"
+            "  return () => { gone = true; if (cleanup) cleanup(); };\n"
+            "}\n")
+
+
+def _register(name: str) -> Any:
+    from streamlit.components.v2 import component
+
+    def read(file: str) -> str:
+        return (ASSETS / file).read_text(encoding="utf-8")
+
+    if name == MAP:
+        return component(name, html=read("map.html"), css=read("map.css"), js=loader_js())
+    return component(name, html=read("draw.html"), css=read("draw.css"), js=read("draw.js"))
+
+
+def _renderer(name: str) -> Any:
+    """The component's mounting command, registered once per process; None if unavailable."""
+    if disabled():
+        return None
+    if name not in _renderers:
+        try:
+            _renderers[name] = _register(name)
+        except Exception as exc:  # any failure means: use the plain widgets instead
+            _LOG.warning("custom component %s unavailable: %s", name, exc)
+            _renderers[name] = None
+    return _renderers[name]
+
+
+def available() -> bool:
+    """Whether the map and the drawing canvas can be shown."""
+    return _renderer(MAP) is not None and _renderer(DRAW) is not None
+
+
+def _xy(point: tuple[float, float] | None) -> list[float] | None:
+    return None if point is None else [float(point[0]), float(point[1])]
+
+
+def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version: str,
+             colours: list[str], probs: np.ndarray, picked: tuple[float, float] | None = None,
+             own: tuple[float, float] | None = None,
+             own_colour: str = "#ff2bbd") -> dict[str, Any]:
+    """The small view state the map draws from (no per-point data: the points come from
+    ``POINTS_PATH/<model>?v=<version>`` once per model). ``probs`` is the decode at
+    ``point``, sent as 784 base64 grey levels."""
+    grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
+    (x0, x1), (y0, y1) = view.bounds
+    x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
+    y0, y1 = min(y0, np.floor(point[1] * 2 - 1) / 2), max(y1, np.ceil(point[1] * 2 + 1) / 2)
+    return {
+        "model": view.name, "digit": int(digit),
+        "points": f"{POINTS_PATH}/{view.name}?v={version}", "live": LIVE_PATH,
+        "bounds": [[float(x0), float(x1)], [float(y0), float(y1)]],
+        "titles": list(view.axis_titles),
+        "centres": np.round(view.centre_coords, 3).tolist(),
+        "colours": list(colours), "point": _xy(point), "picked": _xy(picked),
+        "own": _xy(own), "own_colour": own_colour,
+        "image": base64.b64encode(grey.tobytes()).decode("ascii"),
+    }
+
+
+def read_point(value: Any) -> tuple[float, float] | None:
+    """``(x, y)`` from a map message (``{x, y, ...}``), or None if it is not one."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        x, y = float(value["x"]), float(value["y"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    return x, y
+
+
+def read_pick(value: Any, count: int) -> int | None:
+    """The test-digit index of a ``pick`` message (``{index}``), or None if it is not one."""
+    index = value.get("index") if isinstance(value, dict) else None
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+        return None
+    return index
+
+
+def latent_map(*, key: str, data: dict[str, Any], on_commit: Callable[[], None],
+               on_pick: Callable[[], None]) -> Any | None:
+    """Mount the latent map; None when it is unavailable. The committed point is
+    ``st.session_state[key]["commit"]``, a picked digit ``[key]["pick"]``."""
+    render = _renderer(MAP)
+    if render is None:
+        return None
+    return render(key=key, data=data, on_commit_change=on_commit, on_pick_change=on_pick,
+                  width="stretch")
+
+
+def drawing(*, key: str, current: str | None, on_change: Callable[[], None]) -> Any | None:
+    """Mount the drawing canvas; None when it is unavailable. The drawing (a PNG data URL,
+    or None after Clear) is ``st.session_state[key]["drawing"]``."""
+    render = _renderer(DRAW)
+    if render is None:
+        return None
+    return render(key=key, data={"drawing": current}, on_drawing_change=on_change,
+                  width="content")

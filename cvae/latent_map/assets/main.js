@@ -1,0 +1,244 @@
+// The latent map (st.components.v2 module, loaded by the component's small loader).
+//
+// Draws the test digits' codes, class means, picked and own digits and the current point
+// on a canvas, and the decoded digit beside it. Dragging (mouse, touch, pen) or the arrow
+// keys move the point; while it moves the digit shows exact decodes of the pointer's own
+// positions from the live channel (transport.js). Release commits the point: state value
+// "commit" = {x, y, at}. A click near a test digit picks it: trigger "pick" = {index}.
+// With window.__cvaeTest set (tests and benchmarks only), each digit painted is logged
+// in window.__cvaeTest.paints as {t, x, y} and each pointer position in .pointer.
+
+import { clampToFrame, makeFrame, nearestPoint, parsePoints } from "./geometry.js";
+import { drawDigit, drawMap, drawPointsLayer } from "./drawing.js";
+import { createTransport, liveUrl } from "./transport.js";
+
+const PICK_RADIUS = 8;     // CSS px
+const CLICK_SLOP = 4;      // CSS px a click may move and still be a click
+const KEY_STEP = 0.05;
+const KEY_STEP_BIG = 0.5;
+const MAPS = new WeakMap();
+const POINTS = new Map();  // points URL -> Promise of parsed points (once per page)
+
+function loadPoints(url) {
+  if (!POINTS.has(url)) {
+    POINTS.set(url, fetch(new URL(url, document.baseURI)).then((r) => {
+      if (!r.ok) throw new Error(`points: HTTP ${r.status}`);
+      return r.arrayBuffer();
+    }).then(parsePoints));
+  }
+  return POINTS.get(url);
+}
+
+function base64Bytes(text) {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i += 1) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+function createMap(root) {
+  const canvas = root.querySelector(".map-canvas");
+  const digitCanvas = root.querySelector(".map-digit");
+  const caption = root.querySelector(".map-digit-caption");
+  const status = root.querySelector(".map-status");
+  const toggles = root.querySelector(".map-toggles");
+  const layer = document.createElement("canvas");
+  const m = { view: null, points: null, pointsUrl: null, hidden: new Set(), frame: null,
+              point: [0, 0], drag: null, dirty: true, layerDirty: true, raf: 0,
+              wantSend: false, api: null, transport: null, liveState: "idle",
+              shownDigit: null, generation: 0 };
+  const test = () => window.__cvaeTest;
+
+  function setStatus(text) { status.textContent = text; }
+  function onLive(state) {
+    m.liveState = state;
+    root.dataset.live = state;
+    if (state === "unavailable") {
+      setStatus("Live decoding is unavailable here: release the point to see its digit.");
+    }
+  }
+  function paintDigit(grey, x, y) {
+    m.shownDigit = { grey, x, y };
+    schedule();
+  }
+  function resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.max(200, Math.min(560, canvas.parentElement.clientWidth));
+    const height = width;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    layer.width = canvas.width;
+    layer.height = canvas.height;
+    m.dpr = dpr;
+    if (m.view) {
+      m.frame = makeFrame(m.view.bounds, width, height);
+      const f = m.frame;  // the plot frame, for tests that aim at a view point
+      root.dataset.frame = [f.x0, f.x1, f.y0, f.y1, f.left, f.top, f.width, f.height].join(",");
+    }
+    m.layerDirty = true;
+    schedule();
+  }
+  function schedule() {
+    if (!m.raf) m.raf = requestAnimationFrame(frame);
+  }
+  function frame() {
+    m.raf = 0;
+    if (!m.view || !m.frame) return;
+    if (m.wantSend && m.transport) {  // at most one request per animation frame
+      m.wantSend = false;
+      m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1]);
+    }
+    if (m.layerDirty) {
+      drawPointsLayer(layer, m.frame, m.points, m.view.colours, m.hidden, m.dpr);
+      m.layerDirty = false;
+    }
+    drawMap(canvas, layer, m.frame, m.view, m.point, m.dpr);
+    if (m.shownDigit) {
+      const { grey, x, y } = m.shownDigit;
+      drawDigit(digitCanvas, grey);
+      caption.textContent = `p(x | z) at (${x.toFixed(2)}, ${y.toFixed(2)})`;
+      m.shownDigit = null;
+      const t = test();
+      if (t) t.paints.push({ t: performance.now(), x, y });
+    }
+    if (m.drag && m.wantSend) schedule();
+  }
+  function pointerPos(event) {
+    const box = canvas.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  }
+  function moveTo(x, y) {
+    m.point = clampToFrame(m.frame, x, y);
+    root.dataset.point = `${m.point[0].toFixed(3)},${m.point[1].toFixed(3)}`;
+    const t = test();
+    if (t) t.pointer.push({ t: performance.now(), x: m.point[0], y: m.point[1] });
+    if (!m.transport) {
+      m.transport = createTransport(liveUrl(m.view.live), (d) => paintDigit(d.grey, d.x, d.y),
+                                    onLive);
+    }
+    m.wantSend = m.liveState !== "unavailable";
+    schedule();
+  }
+  function commit() {
+    m.api.setStateValue("commit", { x: m.point[0], y: m.point[1], at: Date.now() });
+  }
+  function onDown(event) {
+    if (!m.frame || event.button > 0) return;
+    canvas.setPointerCapture(event.pointerId);
+    const [px, py] = pointerPos(event);
+    m.drag = { id: event.pointerId, px, py, moved: false };
+    canvas.focus({ preventScroll: true });
+    event.preventDefault();
+  }
+  function onMove(event) {
+    if (!m.drag || event.pointerId !== m.drag.id) return;
+    const [px, py] = pointerPos(event);
+    if (!m.drag.moved && Math.hypot(px - m.drag.px, py - m.drag.py) < CLICK_SLOP) return;
+    m.drag.moved = true;
+    root.dataset.dragging = "true";
+    const [x, y] = m.frame.fromPx(px, py);
+    moveTo(x, y);
+  }
+  function onUp(event) {
+    if (!m.drag || event.pointerId !== m.drag.id) return;
+    const drag = m.drag;
+    m.drag = null;
+    root.dataset.dragging = "false";
+    if (event.type === "pointercancel" && !drag.moved) return;
+    if (!drag.moved) {  // a click: pick the test digit under it, else move there
+      const index = m.points
+        ? nearestPoint(m.points, m.frame, m.hidden, drag.px, drag.py, PICK_RADIUS) : -1;
+      if (index >= 0) {
+        m.api.setTriggerValue("pick", { index });
+        return;
+      }
+      const [x, y] = m.frame.fromPx(drag.px, drag.py);
+      moveTo(x, y);
+    }
+    commit();
+  }
+  function onKey(event) {
+    const dirs = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    const dir = dirs[event.key];
+    if (!dir || !m.frame) return;
+    event.preventDefault();
+    if (event.type === "keyup") { commit(); return; }
+    const step = event.shiftKey ? KEY_STEP_BIG : KEY_STEP;
+    moveTo(m.point[0] + dir[0] * step, m.point[1] + dir[1] * step);
+  }
+  function buildToggles() {
+    toggles.textContent = "";
+    for (let c = 0; c < 10; c += 1) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "map-toggle";
+      b.textContent = String(c);
+      b.style.setProperty("--class-colour", m.view.colours[c]);
+      b.setAttribute("aria-pressed", String(!m.hidden.has(c)));
+      b.title = `show or hide the test digits of class ${c}`;
+      b.addEventListener("click", () => {
+        if (m.hidden.has(c)) m.hidden.delete(c); else m.hidden.add(c);
+        b.setAttribute("aria-pressed", String(!m.hidden.has(c)));
+        m.layerDirty = true;
+        schedule();
+      });
+      toggles.appendChild(b);
+    }
+  }
+  const events = [["pointerdown", onDown], ["pointermove", onMove], ["pointerup", onUp],
+    ["pointercancel", onUp], ["keydown", onKey], ["keyup", onKey]];
+  for (const [type, fn] of events) canvas.addEventListener(type, fn);
+  const observer = new ResizeObserver(resize);
+  observer.observe(root);
+
+  m.update = (view) => {
+    const first = !m.view;
+    const bounds = JSON.stringify(m.view && m.view.bounds) !== JSON.stringify(view.bounds);
+    m.view = view;
+    if (first) buildToggles();
+    if (!m.drag) {
+      m.point = [view.point[0], view.point[1]];
+      root.dataset.point = `${m.point[0].toFixed(3)},${m.point[1].toFixed(3)}`;
+      if (view.image) paintDigit(base64Bytes(view.image), m.point[0], m.point[1]);
+    }
+    if (bounds) resize();
+    if (view.points !== m.pointsUrl) {
+      m.pointsUrl = view.points;
+      m.points = null;
+      loadPoints(view.points).then((pts) => {
+        if (m.pointsUrl !== view.points) return;
+        m.points = pts;
+        root.dataset.points = String(pts.labels.length);
+        m.layerDirty = true;
+        schedule();
+      }).catch((err) => setStatus(`The test digits could not be loaded (${err.message}).`));
+    }
+    m.layerDirty = m.layerDirty || bounds;
+    schedule();
+  };
+  m.destroy = () => {
+    observer.disconnect();
+    for (const [type, fn] of events) canvas.removeEventListener(type, fn);
+    if (m.transport) m.transport.close();
+    MAPS.delete(root);
+  };
+  return m;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
+  const root = parentElement.querySelector(".cvae-map");
+  if (!root || !data) return undefined;
+  let m = MAPS.get(root);
+  if (!m) {
+    m = createMap(root);
+    MAPS.set(root, m);
+  }
+  m.api = { setStateValue, setTriggerValue };
+  m.generation += 1;
+  const generation = m.generation;
+  m.update(data);
+  return () => { if (m.generation === generation) m.destroy(); };
+}

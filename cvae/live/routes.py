@@ -1,0 +1,168 @@
+"""Starlette routes the app serves beside Streamlit's own (through ``st.App``).
+
+* ``GET {base}/cvae/points/{model}``: the model's test-digit points (`cvae.live.points`),
+  with an ETag and a long ``Cache-Control`` (the page asks for it with ``?v=<version>``).
+* ``GET {base}/cvae/static/{file}``: the latent map's JavaScript modules (ETag).
+* ``WS {base}/cvae/live``: the live decode channel (`cvae.live.protocol`): every request
+  is checked, rate-limited per connection and answered with the decode at its own point;
+  requests queued while a decode runs collapse to the newest (latest wins). Decodes run
+  in a worker thread on the process-wide model registry (`cvae.registry`), never on the
+  event loop. A bad request gets an error frame; the connection stays open.
+
+Streamlit does not prefix user routes with ``server.baseUrlPath``; `live_routes` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from cvae.explorer import SLIDER_LIMIT
+from cvae.live import points, protocol
+
+Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
+PointsSource = Callable[[str], bytes]
+
+POINTS_CACHE = "public, max-age=31536000, immutable"
+
+
+def base_path() -> str:
+    """Streamlit's ``server.baseUrlPath`` as a URL prefix ("" or "/demo")."""
+    from streamlit import config
+    from streamlit.url_util import make_url_path
+
+    return make_url_path(config.get_option("server.baseUrlPath") or "", "").rstrip("/")
+
+
+def registry_decode(request: protocol.DecodeRequest) -> Any:
+    """Decode ``request`` with the shared model core: off-view components at the class
+    centre, and the class as label for a decoder that reads it."""
+    from cvae import registry
+
+    core, view = registry.core(request.model), registry.view(request.model)
+    code = view.latent_at(request.digit, (request.x, request.y))[None]
+    return core.decode(code, labels=request.digit if core.decoder_sees_label else None)[0]
+
+
+def registry_points(name: str) -> bytes:
+    from cvae import registry
+
+    view = registry.view(name)
+    return points.encode_points(view.coords, view.labels)
+
+
+def _allowed_models() -> frozenset[str]:
+    from cvae import catalog
+
+    return frozenset(catalog.bundle_names())
+
+
+def points_endpoint(source: PointsSource, models: Callable[[], frozenset[str]]
+                    ) -> Callable[[Request], Awaitable[Response]]:
+    """The GET handler serving each model's points file (built once per model)."""
+    cache: dict[str, tuple[bytes, str]] = {}
+
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params["model"]
+        if name not in models():
+            return Response("unknown model", status_code=404, media_type="text/plain")
+        if name not in cache:
+            data = await anyio.to_thread.run_sync(source, name)
+            cache[name] = (data, points.etag(data))
+        data, tag = cache[name]
+        headers = {"ETag": tag, "Cache-Control": POINTS_CACHE}
+        if tag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(data, media_type="application/octet-stream", headers=headers)
+
+    return endpoint
+
+
+def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
+                  limiter: Callable[[], protocol.RateLimiter] = protocol.RateLimiter,
+                  ) -> Callable[[WebSocket], Awaitable[None]]:
+    """The WebSocket handler of the live decode channel (one per connection)."""
+    async def endpoint(ws: WebSocket) -> None:
+        await ws.accept()
+        allowed, rate = models(), limiter()
+        state: dict[str, Any] = {"pending": None, "wake": anyio.Event()}
+
+        async def worker() -> None:
+            while True:
+                await state["wake"].wait()
+                state["wake"] = anyio.Event()
+                request, state["pending"] = state["pending"], None
+                if request is None:
+                    continue
+                try:
+                    probs = await anyio.to_thread.run_sync(decode, request)
+                    frame = protocol.encode_digit(request.seq, request.x, request.y, probs)
+                except Exception:  # a failed decode is answered, the channel lives on
+                    await ws.send_text(protocol.error_frame("decode failed", request.seq))
+                    continue
+                await ws.send_bytes(frame)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(worker)
+            try:
+                while True:
+                    message = await ws.receive()
+                    if message["type"] == "websocket.disconnect":
+                        break
+                    raw = message.get("text")
+                    raw = raw if raw is not None else message.get("bytes")
+                    if not rate.allow():
+                        await ws.send_text(protocol.error_frame("too many requests"))
+                        continue
+                    try:
+                        request = protocol.parse_request(raw, allowed, SLIDER_LIMIT)
+                    except protocol.ProtocolError as exc:
+                        await ws.send_text(protocol.error_frame(str(exc), exc.seq))
+                        continue
+                    state["pending"] = request  # latest wins
+                    state["wake"].set()
+            except WebSocketDisconnect:
+                pass
+            finally:
+                tasks.cancel_scope.cancel()
+
+    return endpoint
+
+
+def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
+    """The GET handler for the latent map's JavaScript modules (a fixed list of files),
+    revalidated by ETag."""
+    from cvae.latent_map import ASSETS, STATIC_FILES
+
+    files = {name: (ASSETS / name).read_bytes() for name in STATIC_FILES}
+    tags = {name: points.etag(data) for name, data in files.items()}
+
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params["file"]
+        if name not in files:
+            return Response("not found", status_code=404, media_type="text/plain")
+        headers = {"ETag": tags[name], "Cache-Control": "no-cache"}
+        if tags[name] in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(files[name], media_type="text/javascript", headers=headers)
+
+    return endpoint
+
+
+def live_routes(base: str | None = None, decode: Decoder = registry_decode,
+                source: PointsSource = registry_points,
+                models: Callable[[], frozenset[str]] = _allowed_models) -> list[BaseRoute]:
+    """The points and live-decode routes under ``base`` (default: Streamlit's
+    ``server.baseUrlPath``)."""
+    base = base_path() if base is None else base.rstrip("/")
+    return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(source, models),
+                  methods=["GET"]),
+            WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models)),
+            Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"])]
