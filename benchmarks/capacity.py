@@ -212,15 +212,17 @@ async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, 
             await asyncio.sleep(0.2)
         await asyncio.sleep(min(2.0, think_s))  # let the opening burst drain
         cpu0 = _proc_sample(pid)
+        own0 = time.process_time()
         t0 = time.perf_counter()
         await asyncio.sleep(step_s)
         t1 = time.perf_counter()
         cpu1 = _proc_sample(pid)
+        own_cpu = round(100.0 * (time.process_time() - own0) / (t1 - t0), 1)
         window = [s for s in shared.samples
                   if t0 <= s.sent <= t1 and (not s.ok or s.sent + s.latency_ms / 1e3 <= t1)]
         row = {"visitors": target, "seconds": round(t1 - t0, 1), **_summary(window, t1 - t0),
                "open_p50_ms": _pct(shared.opens_ms[opened:], 0.5),
-               "open_errors": shared.open_errors,
+               "open_errors": shared.open_errors, "client_cpu_pct": own_cpu,
                "errors_sample": shared.errors[-3:]}
         if pid is not None and cpu0 and cpu1:
             row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
@@ -239,7 +241,8 @@ def _row_line(row: dict[str, Any]) -> str:
     return (f"  {row['visitors']:>4} visitors  {row['actions_per_s']:>6} act/s  "
             f"p50 {row['p50_ms']} p95 {row['p95_ms']} p99 {row['p99_ms']} ms  "
             f"err {row['errors']} mix {row['mixups']}  {row['kb_per_action']} kB/act  "
-            f"cpu {row.get('server_cpu_pct')}% rss {row.get('server_rss_mb')} MB")
+            f"cpu {row.get('server_cpu_pct')}% (client {row['client_cpu_pct']}%) "
+            f"rss {row.get('server_rss_mb')} MB")
 
 
 def max_visitors(rows: list[dict[str, Any]], p95_ms: float = P95_TARGET_MS) -> int:
