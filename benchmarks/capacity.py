@@ -223,6 +223,7 @@ async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, 
         row = {"visitors": target, "seconds": round(t1 - t0, 1), **_summary(window, t1 - t0),
                "open_p50_ms": _pct(shared.opens_ms[opened:], 0.5),
                "open_errors": shared.open_errors, "client_cpu_pct": own_cpu,
+               "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
                "errors_sample": shared.errors[-3:]}
         if pid is not None and cpu0 and cpu1:
             row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
