@@ -236,15 +236,25 @@ async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str
 
 
 def capacity_compare(stack: Stack, steps: list[int], step_s: float) -> dict[str, Any]:
-    """Run the load generator against one replica directly and against nginx with two."""
+    """Run the load generator against one replica directly and against nginx with two.
+
+    Every replica is warmed directly first (through nginx a cookie-less warm-up session
+    would land on a random replica)."""
     try:
-        from benchmarks.capacity import run_capacity
+        from benchmarks.capacity import MODELS as LOAD_MODELS
+        from benchmarks.capacity import run_capacity, warm_up
     except ImportError:
         return {"skipped": "benchmarks/capacity.py (run_capacity) not available"}
+    for addr in stack.replicas:
+        asyncio.run(warm_up(f"http://{addr}", list(LOAD_MODELS)))
     a, proc = next(iter(stack.replicas.items()))
-    one = run_capacity(f"http://{a}", steps, step_s, pid=proc.pid)
-    both = run_capacity(f"http://127.0.0.1:{stack.nginx_port}", steps, step_s)
-    return {"one_replica_direct": one, "two_replicas_via_nginx": both}
+    out: dict[str, Any] = {"steps": steps, "step_seconds": step_s}
+    out["one_replica_direct"] = run_capacity(f"http://{a}", steps, step_s, pid=proc.pid,
+                                             warm=False)
+    out["two_replicas_via_nginx"] = run_capacity(f"http://127.0.0.1:{stack.nginx_port}",
+                                                 steps, step_s, warm=False)
+    out["rss_mb_after"] = {a: rss_mb(p.pid) for a, p in stack.replicas.items()}
+    return out
 
 
 def background() -> list[str]:
