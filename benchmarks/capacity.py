@@ -1,0 +1,420 @@
+"""Capacity: how many simulated visitors one app server holds, without browsers.
+
+``python -m benchmarks.capacity [--quick] [--soak] [--config "--runner.postScriptGC false"]``
+starts ``streamlit run app.py`` on a free loopback port per configuration (or targets
+``--url``, loopback only) and ramps visitors that speak Streamlit's own WebSocket protocol
+(`benchmarks.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
+run, then acts every ``--think`` s (± 50 %): latent slider steps and drag bursts (fragment
+reruns), class changes, grid-size changes, the odd model switch. Every answer is checked
+against the visitor's own state (a mismatch counts as a cross-session mix-up); latency is
+action sent -> ``script_finished``. Visitors accumulate over the steps; each step is measured
+for a fixed window. Writes benchmarks/results/capacity.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shlex
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import harness
+from benchmarks.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
+
+RESULTS = harness.ROOT / "benchmarks" / "results" / "capacity.json"
+SOAK_RESULTS = harness.ROOT / "benchmarks" / "results" / "capacity_soak.json"
+STEPS = (10, 20, 40, 70, 100, 140)
+QUICK_STEPS = (10, 20, 40, 70)
+MODELS = ("class-prior-2d", "mlp-20d", "tfp-16d")
+# (action, weight): mostly latent moves, sometimes class / grid, rarely a model switch.
+PLAN = (("step", 55), ("burst", 20), ("digit", 12), ("grid", 8), ("model", 5))
+BURST = (4, 7)  # slider steps sent back to back in a drag burst
+P95_TARGET_MS = 300.0
+
+
+@dataclass
+class Sample:
+    """One completed (or failed) action."""
+
+    kind: str
+    sent: float
+    latency_ms: float
+    nbytes: int
+    ok: bool
+    mixup: bool = False
+
+
+@dataclass
+class Shared:
+    """State all visitors of one run write to."""
+
+    samples: list[Sample] = field(default_factory=list)
+    opens_ms: list[float] = field(default_factory=list)
+    open_errors: int = 0
+    errors: list[str] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
+
+
+def _caption_point(result: RunResult) -> str | None:
+    for caption in result.captions:
+        if caption.startswith("p(x | z) at ("):
+            return caption
+    return None
+
+
+def check_step(session: StSession, result: RunResult) -> bool:
+    """True when a latent move's answer shows this session's own (z1, z2)."""
+    z1, z2 = session.widget("z1").value[0], session.widget("z2").value[0]
+    caption = _caption_point(result)
+    return caption is not None and caption.startswith(f"p(x | z) at ({z1:.2f}, {z2:.2f})")
+
+
+def check_widget(session: StSession, result: RunResult, key: str, value: Any) -> bool:
+    """True when the run re-sent widget ``key`` with this session's value."""
+    widget = result.widgets.get(key)
+    return widget is not None and widget.value == value
+
+
+async def _act(session: StSession, rng: random.Random, kind: str) -> tuple[RunResult, bool]:
+    """Perform one action; return the run's result and whether it showed our own state."""
+    if kind == "step":
+        w = session.widget(rng.choice(("z1", "z2")))
+        lo, hi = w.bounds
+        delta = rng.choice((-0.05, 0.05))
+        new = round(w.value[0] + delta, 2)
+        if not lo <= new <= hi:
+            new = round(w.value[0] - delta, 2)
+        w.value = [new]
+        result = await session.run(w.fragment_id)
+        return result, check_step(session, result)
+    if kind == "digit":
+        w = session.widget("digit")
+        w.value = rng.choice([o for o in w.options if o != w.value])
+        result = await session.run(w.fragment_id)
+        ok = check_widget(session, result, "digit", w.value) and check_step(session, result)
+        return result, ok
+    if kind == "grid":
+        w = session.widget("n")
+        lo, hi = w.bounds
+        new = w.value[0] + rng.choice((-1.0, 1.0))
+        w.value = [min(hi, max(lo, new))]
+        result = await session.run(w.fragment_id)
+        n = int(w.value[0])
+        ok = check_widget(session, result, "n", w.value) and any(
+            c.startswith(f"{n}×{n} codes") for c in result.captions)
+        return result, ok
+    if kind == "model":
+        w = session.widget("model")
+        w.value = rng.choice([o for o in w.options if o != w.value])
+        result = await session.run(w.fragment_id)
+        return result, check_widget(session, result, "model", w.value)
+    raise ValueError(kind)
+
+
+async def visitor(base_url: str, index: int, shared: Shared, think_s: float, seed: int,
+                  models: list[str]) -> None:
+    """One simulated visitor: open the page, then act on a think time until told to stop."""
+    rng = random.Random(seed * 1000 + index)
+    query = f"model={models[index % len(models)]}&digit={index % 10}"
+    kinds, weights = zip(*PLAN, strict=True)
+    try:
+        async with StSession(base_url, query) as session:
+            start = time.perf_counter()
+            first = await session.run(timeout=300)
+            shared.opens_ms.append((time.perf_counter() - start) * 1000.0)
+            if first.exceptions:
+                shared.errors.append(f"open: {first.exceptions[0]}")
+            while not shared.stop.is_set():
+                pause = think_s * rng.uniform(0.5, 1.5)
+                try:
+                    await asyncio.wait_for(shared.stop.wait(), pause)
+                    break
+                except TimeoutError:
+                    pass
+                kind = rng.choices(kinds, weights)[0]
+                repeats = rng.randint(*BURST) if kind == "burst" else 1
+                for _ in range(repeats):
+                    sent = time.perf_counter()
+                    try:
+                        result, own = await _act(session, rng, "step" if kind == "burst"
+                                                 else kind)
+                    except (ProtocolFailure, OSError, TimeoutError, KeyError) as exc:
+                        shared.samples.append(Sample(kind, sent, float("nan"), 0, False))
+                        shared.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:200])
+                        return
+                    latency = (time.perf_counter() - sent) * 1000.0
+                    ok = not result.exceptions
+                    if not ok:
+                        shared.errors.append(f"{kind}: {result.exceptions[0]}"[:200])
+                    shared.samples.append(Sample(kind, sent, latency, result.nbytes, ok,
+                                                 mixup=ok and not own))
+                    if shared.stop.is_set():
+                        break
+    except Exception as exc:  # a visitor that cannot connect or open counts as an error
+        if not shared.stop.is_set():
+            shared.open_errors += 1
+            shared.errors.append(f"visitor {index}: {type(exc).__name__}: {exc}"[:200])
+
+
+def _summary(samples: list[Sample], seconds: float) -> dict[str, Any]:
+    done = [s for s in samples if s.ok]
+    lat = [s.latency_ms for s in done]
+    by_kind = {}
+    for kind in sorted({s.kind for s in done}):
+        k_lat = [s.latency_ms for s in done if s.kind == kind]
+        by_kind[kind] = {"n": len(k_lat), "p50_ms": _pct(k_lat, 0.5), "p95_ms": _pct(k_lat, 0.95)}
+    return {
+        "actions": len(samples), "actions_per_s": round(len(done) / seconds, 2),
+        "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95), "p99_ms": _pct(lat, 0.99),
+        "errors": sum(not s.ok for s in samples), "mixups": sum(s.mixup for s in samples),
+        "kb_per_action": round(statistics.fmean(s.nbytes for s in done) / 1024, 1)
+        if done else None,
+        "by_kind": by_kind,
+    }
+
+
+def _proc_sample(pid: int | None) -> tuple[float, float] | None:
+    if pid is None:
+        return None
+    try:
+        return time.monotonic(), harness.cpu_seconds(pid)
+    except OSError:
+        return None
+
+
+async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, pid: int | None,
+                     seed: int, models: list[str]) -> list[dict[str, Any]]:
+    shared = Shared()
+    tasks: list[asyncio.Task] = []
+    rows = []
+    for target in steps:
+        opened = len(shared.opens_ms)
+        while len(tasks) < target:  # add visitors gradually (browsers do not arrive at once)
+            tasks.append(asyncio.create_task(
+                visitor(url, len(tasks), shared, think_s, seed, models)))
+            await asyncio.sleep(0.05)
+        ramp_deadline = time.monotonic() + 300
+        while (len(shared.opens_ms) + shared.open_errors < target
+               and time.monotonic() < ramp_deadline):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(min(2.0, think_s))  # let the opening burst drain
+        cpu0 = _proc_sample(pid)
+        own0 = time.process_time()
+        t0 = time.perf_counter()
+        await asyncio.sleep(step_s)
+        t1 = time.perf_counter()
+        cpu1 = _proc_sample(pid)
+        own_cpu = round(100.0 * (time.process_time() - own0) / (t1 - t0), 1)
+        window = [s for s in shared.samples
+                  if t0 <= s.sent <= t1 and (not s.ok or s.sent + s.latency_ms / 1e3 <= t1)]
+        row = {"visitors": target, "seconds": round(t1 - t0, 1), **_summary(window, t1 - t0),
+               "open_p50_ms": _pct(shared.opens_ms[opened:], 0.5),
+               "open_errors": shared.open_errors, "client_cpu_pct": own_cpu,
+               "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
+               "errors_sample": shared.errors[-3:]}
+        if pid is not None and cpu0 and cpu1:
+            row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
+            row["server_rss_mb"] = round(harness.rss_mb(pid), 1)
+            row["server_threads"] = harness.thread_count(pid)
+        rows.append(row)
+        print(_row_line(row), flush=True)
+    shared.stop.set()
+    await asyncio.wait(tasks, timeout=60)
+    for task in tasks:
+        task.cancel()
+    return rows
+
+
+def _row_line(row: dict[str, Any]) -> str:
+    return (f"  {row['visitors']:>4} visitors  {row['actions_per_s']:>6} act/s  "
+            f"p50 {row['p50_ms']} p95 {row['p95_ms']} p99 {row['p99_ms']} ms  "
+            f"err {row['errors']} mix {row['mixups']}  {row['kb_per_action']} kB/act  "
+            f"cpu {row.get('server_cpu_pct')}% (client {row['client_cpu_pct']}%) "
+            f"rss {row.get('server_rss_mb')} MB")
+
+
+def max_visitors(rows: list[dict[str, Any]], p95_ms: float = P95_TARGET_MS) -> int:
+    """Largest step (in ramp order, stopping at the first miss) with p95 <= ``p95_ms``, no
+    errors and no mix-ups; 0 if even the first step misses."""
+    best = 0
+    for row in rows:
+        if row["p95_ms"] is None or row["p95_ms"] > p95_ms or row["errors"] or row["mixups"]:
+            break
+        best = row["visitors"]
+    return best
+
+
+async def warm_up(url: str, models: list[str]) -> None:
+    """Load every model and fill the server's caches once, outside any measured window."""
+    rng = random.Random(0)
+    for name in models:
+        async with StSession(url, f"model={name}&digit=0") as session:
+            await session.run(timeout=300)
+            for kind in ("step", "digit", "grid"):
+                await _act(session, rng, kind)
+
+
+async def live_route(url: str) -> bool:
+    """Whether the server accepts the live decode WebSocket at ``/cvae/live``."""
+    import websockets
+
+    live = url.replace("http://", "ws://", 1).rstrip("/") + "/cvae/live"
+    try:
+        async with websockets.connect(live, open_timeout=5):
+            return True
+    except Exception:
+        return False
+
+
+def run_capacity(url: str, visitors_steps: list[int], step_seconds: float,
+                 think_s: float = 2.0, pid: int | None = None, seed: int = 0,
+                 models: list[str] | None = None, warm: bool = True) -> dict[str, Any]:
+    """Ramp visitors against a running server at ``url`` (loopback only); per-step figures
+    and ``max_visitors_p95_300ms``. ``pid`` adds the server's RSS and CPU."""
+    check_loopback(url)
+    names = list(models or MODELS)
+    if warm:
+        asyncio.run(warm_up(url, names))
+    # Drag bursts would use /cvae/live when a server offers it; until then they are slider
+    # steps sent back to back (the live channel's client is not written yet).
+    live = asyncio.run(live_route(url))
+    rows = asyncio.run(_run_steps(url, list(visitors_steps), step_seconds, think_s, pid, seed,
+                                  names))
+    return {"steps": rows, "max_visitors_p95_300ms": max_visitors(rows),
+            "drag_bursts": "slider steps" + ("" if live else " (no /cvae/live route)")}
+
+
+async def _short_sessions(url: str, count: int, concurrency: int, models: list[str]) -> int:
+    """Open ``count`` short sessions (open, three latent steps, close); return failures."""
+    sem = asyncio.Semaphore(concurrency)
+    failures = 0
+
+    async def one(i: int) -> None:
+        nonlocal failures
+        rng = random.Random(i)
+        async with sem:
+            try:
+                async with StSession(url, f"model={models[i % len(models)]}&digit={i % 10}") as s:
+                    await s.run(timeout=120)
+                    for _ in range(3):
+                        await _act(s, rng, "step")
+            except Exception:
+                failures += 1
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return failures
+
+
+def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: float = 30.0,
+             pid: int | None = None, models: list[str] | None = None) -> dict[str, Any]:
+    """p50 of ``probe_visitors`` on a fresh server, after ``sessions`` short sessions, again."""
+    check_loopback(url)
+    names = list(models or MODELS)
+    before = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=1, models=names)
+    rss0 = harness.rss_mb(pid) if pid else None
+    start = time.perf_counter()
+    failures = asyncio.run(_short_sessions(url, sessions, 20, names))
+    served_s = time.perf_counter() - start
+    after = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=2, models=names,
+                         warm=False)
+    b, a = before["steps"][0], after["steps"][0]
+    return {"sessions": sessions, "session_failures": failures,
+            "sessions_seconds": round(served_s, 1), "before": b, "after": a,
+            "p50_creep": round(a["p50_ms"] / b["p50_ms"], 2) if a["p50_ms"] and b["p50_ms"]
+            else None,
+            "rss_mb_before": rss0, "rss_mb_after": harness.rss_mb(pid) if pid else None}
+
+
+def _background_load() -> list[str]:
+    """Other busy processes on this machine (the figures are contended if any)."""
+    busy = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        if "cvae.train" in cmd or "pytest" in cmd:
+            busy.append(cmd[:120])
+    return busy
+
+
+def _with_server(extra: list[str], fn: Any) -> dict[str, Any]:
+    port = harness.free_port()
+    proc = harness.start_server(port, extra)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        harness.wait_healthy(base, proc)
+        return fn(base, proc.pid)
+    finally:
+        harness.stop_server(proc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", help="target a running server (loopback only)")
+    parser.add_argument("--pid", type=int, help="with --url: the server pid for RSS/CPU")
+    parser.add_argument("--config", action="append", default=None, metavar="FLAGS",
+                        help="extra streamlit flags for one server configuration; repeat to "
+                             "compare (default: '' and '--runner.postScriptGC false')")
+    parser.add_argument("--steps", type=int, nargs="+", help="visitor counts to ramp through")
+    parser.add_argument("--step-seconds", type=float, help="measured seconds per step")
+    parser.add_argument("--think", type=float, default=2.0, help="mean think time, s")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter steps (minutes)")
+    parser.add_argument("--soak", action="store_true", help="creep after many short sessions")
+    parser.add_argument("--sessions", type=int, default=1000, help="--soak: sessions served")
+    parser.add_argument("--out", type=Path, help="results file (default: "
+                        "benchmarks/results/capacity.json, capacity_soak.json with --soak)")
+    args = parser.parse_args(argv)
+
+    steps = args.steps or list(QUICK_STEPS if args.quick else STEPS)
+    step_s = args.step_seconds or (20.0 if args.quick else 60.0)
+    if max(steps) > 400 or step_s > 600 or args.sessions > 5000:
+        parser.error("bounded: at most 400 visitors, 600 s per step, 5000 soak sessions")
+    configs = args.config if args.config is not None else ["", "--runner.postScriptGC false"]
+    report: dict[str, Any] = {"mode": "soak" if args.soak else "ramp",
+                              "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                              "think_s": args.think, "step_seconds": step_s,
+                              "background_load": _background_load(), "configs": {}}
+
+    def measure(base: str, pid: int | None) -> dict[str, Any]:
+        if args.soak:
+            return run_soak(base, args.sessions, pid=pid,
+                            probe_s=10.0 if args.quick else 30.0)
+        return run_capacity(base, steps, step_s, args.think, pid)
+
+    if args.url:
+        check_loopback(args.url)
+        print(f"target {args.url}", flush=True)
+        report["configs"]["external"] = measure(args.url, args.pid)
+    else:
+        for flags in configs:
+            name = flags or "default"
+            print(f"config {name!r}", flush=True)
+            report["configs"][name] = _with_server(shlex.split(flags), measure)
+    report["background_load_end"] = _background_load()
+    args.out = args.out or (SOAK_RESULTS if args.soak else RESULTS)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    for name, res in report["configs"].items():
+        if "max_visitors_p95_300ms" in res:
+            print(f"{name}: max visitors at p95 <= 300 ms: {res['max_visitors_p95_300ms']}")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""Two replicas behind nginx on loopback: session affinity, failover, and (optionally) capacity.
+
+``python -m benchmarks.replicas [--visitors 12] [--rounds 8] [--capacity-steps 10,20,40]``
+
+Starts two ``streamlit run app.py`` replicas on free 127.0.0.1 ports and Debian's nginx with
+``deploy/nginx.conf`` rewritten for those upstreams (pid, logs and temp files in a temporary
+folder), waits for health, then checks:
+
+1. affinity: every visitor (its own cookie jar) makes ``--rounds`` rounds of requests (the
+   page, the health check, a linked view ``/?model=..&digit=..&z1=..``, an upload-endpoint
+   request and the ``/_stcore/stream`` WebSocket handshake) and each must be answered by one
+   replica (nginx's ``X-Served-By`` header); both replicas must get visitors;
+2. a real page run through nginx per model (Streamlit's protocol, `benchmarks.st_protocol`),
+   then each replica's RSS with all models loaded;
+3. failover: one replica is killed (SIGKILL) while visitors keep requesting; every request
+   must still answer 200, the dead replica's visitors move to the survivor and stay there,
+   and one of them re-opens its linked view as a real page run on the survivor;
+4. with ``--capacity-steps``, `benchmarks.capacity.run_capacity` (if present) against one
+   replica directly and against nginx with two (restarted) replicas.
+
+Bounded (at most 50 visitors x 30 rounds, 600 s per capacity run), loopback only; everything
+it starts runs in its own process group and is stopped on exit, errors and Ctrl-C. Writes
+benchmarks/results/replicas.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+RESULTS = ROOT / "benchmarks" / "results" / "replicas.json"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+MODELS = ("class-prior-2d", "tutorial-2d", "tutorial-50d", "tfp-16d", "mlp-20d")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024.0, 1)
+    return float("nan")
+
+
+def loopback_conf(template: str, upstreams: list[str], port: int, prefix: Path) -> str:
+    """``deploy/nginx.conf`` for loopback: these upstreams, this port, files under prefix."""
+    servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=10s;" for u in upstreams)
+    conf, n = re.subn(r"# replicas:begin\n.*?# replicas:end",
+                      f"# replicas:begin\n{servers}\n        # replicas:end", template,
+                      flags=re.S)
+    conf, m = re.subn(r"# listen:begin\n.*?# listen:end",
+                      f"# listen:begin\n        listen 127.0.0.1:{port};\n        # listen:end",
+                      conf, flags=re.S)
+    if n != 1 or m != 1:
+        raise ValueError("deploy/nginx.conf lost its replicas:/listen: markers")
+    conf = re.sub(r"^pid .*;$", f"pid {prefix}/nginx.pid;", conf, flags=re.M)
+    conf = re.sub(r"^error_log .*;$", f"error_log {prefix}/error.log warn;", conf, flags=re.M)
+    conf = re.sub(r"^worker_processes .*;$", "worker_processes 1;", conf, flags=re.M)
+    temps = "".join(f"    {k}_temp_path {prefix}/{k};\n"
+                    for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    user = f"user {_user()};\n" if os.geteuid() == 0 else ""  # root: workers stay root
+    return user + conf.replace("http {\n", "http {\n" + temps, 1)
+
+
+def _user() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+class Stack:
+    """Replicas and nginx started by this script (each in its own process group)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.replicas: dict[str, subprocess.Popen] = {}  # "127.0.0.1:port" -> process
+        self.nginx: subprocess.Popen | None = None
+        self.nginx_port = 0
+
+    def start_replica(self) -> str:
+        port = free_port()
+        addr = f"127.0.0.1:{port}"
+        log = open(self.workdir / f"streamlit-{port}.log", "w")  # noqa: SIM115
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.replicas[addr] = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return addr
+
+    def start_nginx(self) -> str:
+        self.nginx_port = free_port()
+        conf = self.workdir / "nginx.conf"
+        conf.write_text(loopback_conf(NGINX_CONF.read_text(), list(self.replicas),
+                                      self.nginx_port, self.workdir))
+        check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(self.workdir)],
+                               capture_output=True, text=True)
+        if check.returncode:
+            raise RuntimeError(f"nginx -t failed: {check.stderr}")
+        self.nginx = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(self.workdir), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        return f"http://127.0.0.1:{self.nginx_port}"
+
+    def kill(self, addr: str) -> None:
+        """SIGKILL a replica's whole process group (a crash, not a graceful stop)."""
+        proc = self.replicas[addr]
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self) -> None:
+        procs = [p for p in (self.nginx, *self.replicas.values()) if p is not None]
+        for p in procs:
+            _signal_group(p, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                _signal_group(p, signal.SIGKILL)
+                p.wait(5)
+        self.replicas.clear()
+        self.nginx = None
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+
+
+def wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a process exited before it was healthy")
+        try:
+            if requests.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} not healthy within {timeout:.0f} s")
+
+
+def view_query(i: int) -> str:
+    return f"model={MODELS[i % len(MODELS)]}&digit={i % 10}&z1={(i % 7 - 3) / 2:.1f}"
+
+
+def ws_handshake(base: str, cookies: dict[str, str]) -> str:
+    """Open and close the ``/_stcore/stream`` WebSocket with the visitor's cookies; the
+    replica that answered the upgrade."""
+    from websockets.sync.client import connect
+
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
+    with connect(url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
+                 open_timeout=10) as ws:
+        return ws.response.headers.get("X-Served-By", "")
+
+
+def visitor_round(base: str, session: requests.Session, i: int) -> list[tuple[str, int, str]]:
+    """One round of a visitor's requests: (what, status, replica) for each."""
+    out = []
+    for what, method, path in (("page", "GET", "/"), ("health", "GET", "/_stcore/health"),
+                               ("view", "GET", f"/?{view_query(i)}"),
+                               ("upload", "OPTIONS", "/_stcore/upload_file/x/y")):
+        r = session.request(method, base + path, timeout=30)
+        if "cvae_route=" in r.headers.get("Set-Cookie", ""):
+            session.route_cookies_set = getattr(session, "route_cookies_set", 0) + 1
+        out.append((what, r.status_code, r.headers.get("X-Served-By", "")))
+    out.append(("websocket", 101, ws_handshake(base, session.cookies.get_dict())))
+    return out
+
+
+def run_rounds(base: str, sessions: list[requests.Session], rounds: int,
+               seen: list[list[str]], statuses: Counter) -> None:
+    for _ in range(rounds):
+        for i, s in enumerate(sessions):
+            try:
+                for what, status, replica in visitor_round(base, s, i):
+                    statuses[f"{what} {status}"] += 1
+                    seen[i].append(replica)
+            except Exception as e:  # counted, not fatal: the report shows it
+                statuses[f"error {type(e).__name__}"] += 1
+
+
+async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str, Any]:
+    """A real page run through nginx (Streamlit's protocol) with an optional route cookie."""
+    try:
+        from benchmarks.st_protocol import StSession
+    except ImportError:  # the protocol client ships with benchmarks/capacity.py
+        return {"query": query, "skipped": "benchmarks/st_protocol.py not available"}
+
+    class CookieSession(StSession):
+        async def __aenter__(self) -> StSession:
+            import websockets
+
+            headers = {"Cookie": f"cvae_route={cookie}"} if cookie else {}
+            self.ws = await websockets.connect(self.url, subprotocols=["streamlit"],
+                                               max_size=None, open_timeout=30,
+                                               ping_interval=None, compression=None,
+                                               additional_headers=headers)
+            self.replica = self.ws.response.headers.get("X-Served-By", "")
+            return self
+
+    t = time.monotonic()
+    async with CookieSession(base, query) as session:
+        result = await session.run(timeout=300)
+        return {"query": query, "cookie": cookie, "replica": session.replica,
+                "status": result.status, "elements": len(result.widgets),
+                "exceptions": result.exceptions,
+                "seconds": round(time.monotonic() - t, 2)}
+
+
+def capacity_compare(stack: Stack, steps: list[int], step_s: float) -> dict[str, Any]:
+    """Run the load generator against one replica directly and against nginx with two.
+
+    Every replica is warmed directly first (through nginx a cookie-less warm-up session
+    would land on a random replica)."""
+    try:
+        from benchmarks.capacity import MODELS as LOAD_MODELS
+        from benchmarks.capacity import run_capacity, warm_up
+    except ImportError:
+        return {"skipped": "benchmarks/capacity.py (run_capacity) not available"}
+    for addr in stack.replicas:
+        asyncio.run(warm_up(f"http://{addr}", list(LOAD_MODELS)))
+    a, proc = next(iter(stack.replicas.items()))
+    out: dict[str, Any] = {"steps": steps, "step_seconds": step_s}
+    out["one_replica_direct"] = run_capacity(f"http://{a}", steps, step_s, pid=proc.pid,
+                                             warm=False)
+    out["two_replicas_via_nginx"] = run_capacity(f"http://127.0.0.1:{stack.nginx_port}",
+                                                 steps, step_s, warm=False)
+    out["rss_mb_after"] = {a: rss_mb(p.pid) for a, p in stack.replicas.items()}
+    return out
+
+
+def background() -> list[str]:
+    """Other busy processes on the machine (measurements share its cores)."""
+    out = subprocess.run(["ps", "-eo", "pcpu,etimes,args", "--sort=-pcpu"],
+                         capture_output=True, text=True).stdout.splitlines()[1:]
+    return [line.strip()[:160] for line in out if float(line.split()[0]) >= 20.0][:6]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--visitors", type=int, default=12)
+    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--capacity-steps", default="",
+                    help="comma-separated visitor steps for the 1-vs-2 replica comparison")
+    ap.add_argument("--step-seconds", type=float, default=20.0)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    if not (1 <= args.visitors <= 50 and 1 <= args.rounds <= 30 and args.step_seconds <= 600):
+        ap.error("bounded: 1-50 visitors, 1-30 rounds, <= 600 s per capacity step")
+    steps = [int(s) for s in args.capacity_steps.split(",") if s]
+    if any(n > 200 for n in steps):
+        ap.error("bounded: at most 200 visitors per capacity step")
+
+    report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                              "cpus": os.cpu_count(), "background_load": background(),
+                              "visitors": args.visitors, "rounds": args.rounds}
+    workdir = Path(tempfile.mkdtemp(prefix="cvae-replicas-"))
+    stack = Stack(workdir)
+    ok = False
+    try:
+        t0 = time.monotonic()
+        addrs = [stack.start_replica(), stack.start_replica()]
+        base = stack.start_nginx()
+        for a in addrs:
+            wait_healthy(f"http://{a}", [stack.replicas[a]])
+        wait_healthy(base, [stack.nginx])  # type: ignore[list-item]
+        report["startup_s"] = round(time.monotonic() - t0, 1)
+        report["replicas"] = addrs
+
+        # 1. affinity
+        sessions = [requests.Session() for _ in range(args.visitors)]
+        seen: list[list[str]] = [[] for _ in sessions]
+        statuses: Counter = Counter()
+        run_rounds(base, sessions, args.rounds, seen, statuses)
+        home = [Counter(s).most_common(1)[0][0] if s else "" for s in seen]
+        sticky = [len(set(s)) == 1 for s in seen]
+        report["affinity"] = {
+            "requests": sum(len(s) for s in seen), "statuses": dict(statuses),
+            "visitors_on_one_replica": sum(sticky), "visitors": len(seen),
+            "visitors_per_replica": dict(Counter(home)),
+            "route_cookie_set_once_per_visitor": all(
+                getattr(s, "route_cookies_set", 0) == 1 for s in sessions)}
+
+        # 2. real page runs for every model, then each replica's memory
+        runs = []
+        one_per_replica = {h: sessions[i] for i, h in enumerate(home)}
+        for i, name in enumerate(MODELS):
+            for s in one_per_replica.values():  # every replica loads every model
+                runs.append(asyncio.run(page_run(
+                    base, f"model={name}&digit={i}", s.cookies.get("cvae_route"))))
+        report["page_runs"] = runs
+        route_home = {s.cookies.get("cvae_route"): home[i] for i, s in enumerate(sessions)}
+        report["page_runs_on_their_replica"] = sum(
+            r.get("replica") == route_home.get(r.get("cookie")) for r in runs)
+        report["rss_mb_all_models"] = {a: rss_mb(p.pid) for a, p in stack.replicas.items()}
+
+        # 3. failover: kill the replica that has visitors, keep requesting
+        victim = Counter(home).most_common(1)[0][0]
+        survivor = next(a for a in addrs if a != victim)
+        moved = [i for i, h in enumerate(home) if h == victim]
+        before = [len(s) for s in seen]
+        statuses_after: Counter = Counter()
+        half = max(1, args.rounds // 2)
+        run_rounds(base, sessions, 1, seen, statuses_after)  # in flight when the kill lands
+        t_kill = time.monotonic()
+        stack.kill(victim)
+        run_rounds(base, sessions, half, seen, statuses_after)
+        after = [s[n:] for s, n in zip(seen, before, strict=True)]
+        # skip the round that ran before the kill; a request nginx retried after finding the
+        # dead replica lists both ("dead, survivor"): the last one answered
+        post_kill = [[r.split(",")[-1].strip() for r in a[5:]] for a in after]
+        reload_view = asyncio.run(page_run(base, view_query(moved[0]),
+                                           sessions[moved[0]].cookies.get("cvae_route")))
+        report["failover"] = {
+            "killed": victim, "survivor": survivor, "visitors_moved": len(moved),
+            "statuses": dict(statuses_after),
+            "moved_visitors_answered_by": dict(Counter(r for i in moved for r in after[i][5:])),
+            "moved_visitors_all_on_survivor": all(set(post_kill[i]) == {survivor}
+                                                  for i in moved),
+            "other_visitors_unchanged": all(set(after[i]) == {home[i]}
+                                            for i in range(len(home)) if i not in moved),
+            "seconds_after_kill": round(time.monotonic() - t_kill, 1),
+            "reload_view_on_survivor": reload_view}
+
+        # 4. capacity, one replica vs two (fresh replicas, the killed one restarted)
+        if steps:
+            stack.stop()
+            stack.start_replica()
+            stack.start_replica()
+            stack.start_nginx()
+            for a, p in stack.replicas.items():
+                wait_healthy(f"http://{a}", [p])
+            report["capacity"] = capacity_compare(stack, steps, args.step_seconds)
+        else:
+            report["capacity"] = {"skipped": "pass --capacity-steps 10,20,40 to compare "
+                                             "one replica with two via benchmarks.capacity"}
+        a, f = report["affinity"], report["failover"]
+        ok = (a["visitors_on_one_replica"] == a["visitors"]
+              and len(a["visitors_per_replica"]) == 2
+              and not any(k.startswith("error") for k in f["statuses"])
+              and f["moved_visitors_all_on_survivor"] and f["other_visitors_unchanged"]
+              and f["reload_view_on_survivor"]["replica"] == survivor
+              and not f["reload_view_on_survivor"].get("exceptions")
+              and report["page_runs_on_their_replica"] == len(runs))
+        report["passed"] = ok
+    finally:
+        stack.stop()
+        report["logs"] = str(workdir)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in report.items() if k != "page_runs"}, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

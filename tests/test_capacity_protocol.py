@@ -1,0 +1,85 @@
+"""The capacity tool's Streamlit protocol pieces (offline) and 2 visitors on a real server."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Element_pb2 import Element
+
+from benchmarks import capacity, harness
+from benchmarks.st_protocol import (
+    Widget,
+    check_loopback,
+    rerun_message,
+    stream_url,
+    widget_from_element,
+)
+
+
+def test_stream_url_and_loopback_guard():
+    assert stream_url("http://127.0.0.1:8501") == "ws://127.0.0.1:8501/_stcore/stream"
+    assert stream_url("https://localhost/app/") == "wss://localhost/app/_stcore/stream"
+    check_loopback("http://localhost:8080")
+    with pytest.raises(ValueError, match="non-loopback"):
+        check_loopback("http://example.com:8501")
+
+
+def test_rerun_message_carries_the_browser_state():
+    widgets = [Widget("$$ID-abc-z1", "slider", [0.25], "frag"),
+               Widget("$$ID-def-digit", "radio", "8", "", ["0", "8"])]
+    msg = BackMsg()
+    msg.ParseFromString(rerun_message("digit=8", widgets, "page", ["h1", "h2"], "frag"))
+    cs = msg.rerun_script
+    assert (cs.query_string, cs.page_script_hash, cs.fragment_id) == ("digit=8", "page", "frag")
+    assert list(cs.cached_message_hashes) == ["h1", "h2"]
+    states = {w.id: w for w in cs.widget_states.widgets}
+    assert list(states["$$ID-abc-z1"].double_array_value.data) == [0.25]
+    assert states["$$ID-def-digit"].string_value == "8"
+    assert widgets[0].key == "z1"
+
+
+def test_widgets_parsed_from_deltas():
+    el = Element()
+    el.slider.id, el.slider.min, el.slider.max = "$$ID-1-z2", -4.0, 4.0
+    el.slider.default.append(0.0)
+    w = widget_from_element(el, "latent-frag")
+    assert (w.key, w.value, w.fragment_id, w.bounds) == ("z2", [0.0], "latent-frag", (-4, 4))
+    el.slider.value.append(1.5)
+    el.slider.set_value = True
+    assert widget_from_element(el, "").value == [1.5]
+    radio = Element()
+    radio.radio.id = "$$ID-2-digit"
+    radio.radio.options.extend(str(d) for d in range(10))
+    radio.radio.default = 3
+    assert widget_from_element(radio, "").value == "3"
+    text = Element()
+    text.markdown.body = "hi"
+    assert widget_from_element(text, "") is None
+
+
+def test_max_visitors_stops_at_the_first_miss():
+    rows = [{"visitors": 10, "p95_ms": 80.0, "errors": 0, "mixups": 0},
+            {"visitors": 20, "p95_ms": 290.0, "errors": 0, "mixups": 0},
+            {"visitors": 40, "p95_ms": 500.0, "errors": 0, "mixups": 0},
+            {"visitors": 70, "p95_ms": 200.0, "errors": 0, "mixups": 0}]
+    assert capacity.max_visitors(rows) == 20
+    rows[0]["mixups"] = 1
+    assert capacity.max_visitors(rows) == 0
+
+
+@pytest.mark.slow
+def test_two_visitors_against_a_real_server():
+    """Two protocol-level visitors act for a few seconds: no errors, no mix-ups."""
+    port = harness.free_port()
+    proc = harness.start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        harness.wait_healthy(base, proc)
+        result = capacity.run_capacity(base, [2], 6.0, think_s=0.5, pid=proc.pid,
+                                       models=["class-prior-2d"])
+    finally:
+        harness.stop_server(proc)
+    (row,) = result["steps"]
+    assert row["actions"] > 0
+    assert row["errors"] == 0 and row["open_errors"] == 0, row["errors_sample"]
+    assert row["mixups"] == 0
