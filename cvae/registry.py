@@ -6,6 +6,7 @@ Thread-safe: a per-name lock makes concurrent first requests load a model once.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -33,6 +34,12 @@ def test_split() -> Split:
         return _split[0]
 
 
+def batching() -> bool:
+    """Whether cores batch concurrent requests across sessions (`cvae.batching`); off
+    with ``CVAE_BATCHING=0`` (to measure the difference)."""
+    return os.environ.get("CVAE_BATCHING", "1").strip() != "0"
+
+
 def core(name: str) -> Any:
     """The warmed-up `cvae.core.ModelCore` of allow-listed bundle ``name`` (``KeyError``
     for any other name, `cvae.BundleError` for a broken bundle; neither is cached).
@@ -40,9 +47,10 @@ def core(name: str) -> Any:
     key = str(catalog.bundle_path(name))
     with _lock_for(key):
         if key not in _cores:
+            from cvae.batching import load_batching_core
             from cvae.core import load_core
 
-            _cores[key] = load_core(key)
+            _cores[key] = load_core(key) if not batching() else load_batching_core(key)
         return _cores[key]
 
 
