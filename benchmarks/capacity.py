@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import shlex
 import statistics
 import time
@@ -353,9 +354,19 @@ def _background_load() -> list[str]:
     return busy
 
 
-def _with_server(extra: list[str], fn: Any) -> dict[str, Any]:
+# The server before issue 11 (a full GC after every run, each request decoded on its own),
+# with the GC fix only, and as shipped (GC fix and the batching core).
+CONFIGS = ("CVAE_BATCHING=0 --runner.postScriptGC true", "CVAE_BATCHING=0", "")
+
+
+def _with_server(config: str, fn: Any) -> dict[str, Any]:
+    """Run ``fn(base_url, pid)`` against a fresh server started with ``config``: streamlit
+    flags, optionally led by ``NAME=value`` environment settings (e.g. ``CVAE_BATCHING=0``)."""
+    tokens = shlex.split(config)
+    env = dict(t.split("=", 1) for t in tokens if re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t))
+    flags = [t for t in tokens if not re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t)]
     port = harness.free_port()
-    proc = harness.start_server(port, extra)
+    proc = harness.start_server(port, flags, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         harness.wait_healthy(base, proc)
@@ -369,8 +380,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", help="target a running server (loopback only)")
     parser.add_argument("--pid", type=int, help="with --url: the server pid for RSS/CPU")
     parser.add_argument("--config", action="append", default=None, metavar="FLAGS",
-                        help="extra streamlit flags for one server configuration; repeat to "
-                             "compare (default: '' and '--runner.postScriptGC false')")
+                        help="one server configuration: NAME=value environment settings and "
+                             "streamlit flags; repeat to compare (default: see CONFIGS)")
     parser.add_argument("--steps", type=int, nargs="+", help="visitor counts to ramp through")
     parser.add_argument("--step-seconds", type=float, help="measured seconds per step")
     parser.add_argument("--think", type=float, default=2.0, help="mean think time, s")
@@ -385,7 +396,7 @@ def main(argv: list[str] | None = None) -> None:
     step_s = args.step_seconds or (20.0 if args.quick else 60.0)
     if max(steps) > 400 or step_s > 600 or args.sessions > 5000:
         parser.error("bounded: at most 400 visitors, 600 s per step, 5000 soak sessions")
-    configs = args.config if args.config is not None else ["", "--runner.postScriptGC false"]
+    configs = args.config if args.config is not None else list(CONFIGS)
     report: dict[str, Any] = {"mode": "soak" if args.soak else "ramp",
                               "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                               "think_s": args.think, "step_seconds": step_s,
@@ -405,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
         for flags in configs:
             name = flags or "default"
             print(f"config {name!r}", flush=True)
-            report["configs"][name] = _with_server(shlex.split(flags), measure)
+            report["configs"][name] = _with_server(flags, measure)
     report["background_load_end"] = _background_load()
     args.out = args.out or (SOAK_RESULTS if args.soak else RESULTS)
     args.out.parent.mkdir(parents=True, exist_ok=True)

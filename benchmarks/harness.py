@@ -25,14 +25,16 @@ def free_port() -> int:
 
 
 def start_server(port: int, extra_args: list[str] | None = None,
-                 log: Path | None = None) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` headless on 127.0.0.1:``port`` (the caller stops it)."""
+                 log: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``streamlit run app.py`` headless on 127.0.0.1:``port`` (the caller stops it),
+    with ``env`` added to this process's environment."""
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
            "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            *(extra_args or [])]
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
 
 
 def wait_healthy(base_url: str, proc: subprocess.Popen | None, timeout: float = 180.0) -> None:
