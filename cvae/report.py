@@ -28,7 +28,8 @@ def model_row(info: ModelInfo) -> str:
         _nats(m.test_iwae)
     fidelity = "–" if math.isnan(m.fidelity) else f"{m.fidelity:.0%}"
     minutes = "–" if math.isnan(m.train_seconds) else f"{m.train_seconds / 60:.0f}"
-    return (f"| `{info.name}` | {prior} / {info.posterior_text} | {m.bound_on} | "
+    bound = m.bound_on.replace("|", "\\|")  # a bare | would split the table cell
+    return (f"| `{info.name}` | {prior} / {info.posterior_text} | {bound} | "
             f"{_nats(m.test_elbo)} | "
             f"{iwae} | {_nats(m.marginal_iwae)} | {fidelity} | {m.best_epoch or '–'} / "
             f"{info.epochs}, batch {info.batch_size}, lr {info.learning_rate} "
