@@ -71,16 +71,34 @@ def _pct(values: list[float], q: float) -> float | None:
 
 def _caption_point(result: RunResult) -> str | None:
     for caption in result.captions:
-        if caption.startswith("p(x | z) at ("):
+        if caption.startswith(("p(x | z) at (", "p(x | z, y) at (")):
             return caption
     return None
 
 
+def _map_point(result: RunResult) -> tuple[float, float] | None:
+    """The point the latent map was sent (its JSON data's ``point``), if a map was sent."""
+    for raw in result.components:
+        try:
+            point = json.loads(raw).get("point")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(point, list) and len(point) == 2:
+            return float(point[0]), float(point[1])
+    return None
+
+
 def check_step(session: StSession, result: RunResult) -> bool:
-    """True when a latent move's answer shows this session's own (z1, z2)."""
+    """True when a latent move's answer shows this session's own (z1, z2): in the decoded
+    digit's caption (page without the map) or in the point sent to the latent map."""
     z1, z2 = session.widget("z1").value[0], session.widget("z2").value[0]
     caption = _caption_point(result)
-    return caption is not None and caption.startswith(f"p(x | z) at ({z1:.2f}, {z2:.2f})")
+    if caption is not None:
+        return caption.startswith((f"p(x | z) at ({z1:.2f}, {z2:.2f})",
+                                   f"p(x | z, y) at ({z1:.2f}, {z2:.2f})"))
+    point = _map_point(result)
+    return point is not None and (round(point[0], 2), round(point[1], 2)) == (
+        round(z1, 2), round(z2, 2))
 
 
 def check_widget(session: StSession, result: RunResult, key: str, value: Any) -> bool:

@@ -120,6 +120,7 @@ class RunResult:
     captions: list[str] = field(default_factory=list)
     widgets: dict[str, Widget] = field(default_factory=dict)
     exceptions: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)  # custom components' JSON data
 
 
 class StSession:
@@ -210,6 +211,8 @@ class StSession:
             result.captions.extend(img.caption for img in element.imgs.imgs if img.caption)
         elif kind == "exception":
             result.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "bidi_component" and element.bidi_component.WhichOneof("data") == "json":
+            result.components.append(element.bidi_component.json)
         widget = widget_from_element(element, fragment_id)
         if widget is None:
             return
