@@ -176,8 +176,10 @@ def test_usable_from_asyncio(mlp):
         return await asyncio.gather(*(asyncio.wrap_future(batching.submit_decode(z[i:i + 1]))
                                       for i in range(6)))
 
-    with BatchingCore(mlp) as batching:
-        got = asyncio.run(many())
+    # In a thread of its own: an earlier test in the session (AppTest) may have left an
+    # event loop running in this one, and asyncio.run refuses to nest.
+    with BatchingCore(mlp) as batching, ThreadPoolExecutor(1) as pool:
+        got = pool.submit(asyncio.run, many()).result(timeout=60)
     np.testing.assert_allclose(np.concatenate(got), mlp.decode(z), rtol=1e-5, atol=1e-6)
 
 
