@@ -21,6 +21,7 @@ import re
 import shlex
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,17 @@ def _caption_point(result: RunResult) -> str | None:
         if caption.startswith(("p(x | z) at (", "p(x | z, y) at (")):
             return caption
     return None
+
+
+def _run_async(coro: Any) -> Any:
+    """``asyncio.run(coro)``, in a thread of its own when this thread already runs an event
+    loop (e.g. one left running by Streamlit's AppTest in a test session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _map_point(result: RunResult) -> tuple[float, float] | None:
@@ -306,11 +318,11 @@ def run_capacity(url: str, visitors_steps: list[int], step_seconds: float,
     check_loopback(url)
     names = list(models or MODELS)
     if warm:
-        asyncio.run(warm_up(url, names))
+        _run_async(warm_up(url, names))
     # Drag bursts would use /cvae/live when a server offers it; until then they are slider
     # steps sent back to back (the live channel's client is not written yet).
-    live = asyncio.run(live_route(url))
-    rows = asyncio.run(_run_steps(url, list(visitors_steps), step_seconds, think_s, pid, seed,
+    live = _run_async(live_route(url))
+    rows = _run_async(_run_steps(url, list(visitors_steps), step_seconds, think_s, pid, seed,
                                   names))
     return {"steps": rows, "max_visitors_p95_300ms": max_visitors(rows),
             "drag_bursts": "slider steps" + ("" if live else " (no /cvae/live route)")}
@@ -345,7 +357,7 @@ def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: 
     before = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=1, models=names)
     rss0 = harness.rss_mb(pid) if pid else None
     start = time.perf_counter()
-    failures = asyncio.run(_short_sessions(url, sessions, 20, names))
+    failures = _run_async(_short_sessions(url, sessions, 20, names))
     served_s = time.perf_counter() - start
     after = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=2, models=names,
                          warm=False)
