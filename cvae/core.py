@@ -85,11 +85,6 @@ class ModelCore:
         return self.vae.metrics
 
     @property
-    def uses_label(self) -> bool:
-        """True when the model draws (or reads) a digit differently for each label."""
-        return self.vae.uses_label
-
-    @property
     def decoder_sees_label(self) -> bool:
         return self.vae.recipe.label_to_decoder
 

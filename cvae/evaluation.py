@@ -132,11 +132,6 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 CHECK_N = 100  # digits of the recorded IWAE figure the tests re-derive
 
 
-def _label_only_in_prior(vae: VAE) -> bool:
-    recipe = vae.recipe
-    return recipe.conditional and not (recipe.label_to_encoder or recipe.label_to_decoder)
-
-
 def keras_progress() -> Callable[[str, int, int], None]:
     """A ``progress(stage, done, total)`` callback drawing one Keras progress bar per stage."""
     import keras
@@ -166,7 +161,7 @@ def evaluate(vae: VAE, split: Split, iw_k: int, seed: int = 0, iw_n: int | None 
     if iw_k > 0:
         sub = Split(split.images[:iw_n], split.labels[:iw_n])
         where = stage(f"iwae k={iw_k} on {len(sub)} digits")
-        if _label_only_in_prior(vae):
+        if vae.recipe.label_only_in_prior:
             table, table_var = iwae_per_class(vae, sub, iw_k, seed, progress=where)
             rows, labels = np.arange(len(sub)), sub.labels.astype(np.int64)
             bounds, var = table[rows, labels], table_var[rows, labels]

@@ -196,7 +196,7 @@ class VAE:
         """Log-weights log p(x | z_k) + log p(z_k | y') - log q(z_k | x) for every class y',
         shape ``[k, N, 10]``: one decoder pass serves all ten labels. Only for models where
         the label enters through the prior alone (a class-mean prior)."""
-        if not self.conditional or self.recipe.label_to_encoder or self.recipe.label_to_decoder:
+        if not self.recipe.label_only_in_prior:
             raise ValueError(f"{self.name}: per-class weights need a label-free encoder and "
                              "decoder with a class-mean prior")
         x = tf.convert_to_tensor(x, tf.float32)

@@ -76,6 +76,12 @@ class Recipe:
         return self.conditional or self.label_to_encoder or self.label_to_decoder
 
     @property
+    def label_only_in_prior(self) -> bool:
+        """True when the label enters through a class-mean prior alone (encoder and decoder
+        never see it), so one decoder pass serves every label."""
+        return self.conditional and not (self.label_to_encoder or self.label_to_decoder)
+
+    @property
     def decoder_input(self) -> int:
         """Width of the decoder's input: the code, plus the one-hot label if it sees it."""
         return self.latent + (NUM_CLASSES if self.label_to_decoder else 0)
