@@ -12,7 +12,8 @@ import math
 import numpy as np
 import streamlit as st
 
-from cvae import catalog, digit_input, figures, images, latent_map, registry, serving
+from cvae import catalog, digit_input, figures, images, latent_map, streamlit_workarounds
+from cvae.serving import registry
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split
 from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS, ModelView
@@ -44,9 +45,9 @@ def test_split() -> Split:
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def model_core(name: str):  # noqa: ANN201 - returns cvae.core.ModelCore (imports TensorFlow)
+def model_core(name: str):  # noqa: ANN201 - returns cvae.serving.core.ModelCore (imports TensorFlow)
     core = registry.core(name)  # the process-wide core, shared with the live routes
-    serving.keep_models_warm()  # every rerun would otherwise reset TensorFlow
+    streamlit_workarounds.keep_models_warm()  # every rerun would otherwise reset TensorFlow
     return core
 
 

@@ -36,7 +36,7 @@ def run(quick: bool) -> dict[str, Any]:
     import tensorflow as tf
 
     from cvae.catalog import bundle_path
-    from cvae.core import load_core
+    from cvae.serving.core import load_core
     from cvae.data import load_test_split
     from cvae.explorer import build_view
 

@@ -42,7 +42,7 @@ def apptest_reruns(quick: bool) -> dict[str, Any]:
 def import_seconds() -> float:
     """Seconds to import the app's heavy modules in a fresh interpreter."""
     code = ("import time; t = time.perf_counter(); import streamlit, tensorflow, keras, "
-            "tensorflow_probability, plotly, cvae.core; print(time.perf_counter() - t)")
+            "tensorflow_probability, plotly, cvae.serving.core; print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     return float(out.stdout.strip().splitlines()[-1])

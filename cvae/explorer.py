@@ -2,7 +2,7 @@
 
 `ModelView` holds the test-set codes, the 2-D view frame, class centres and plot bounds,
 and turns page state (class, slider point, grid settings) into latent codes. It holds no
-TensorFlow objects; decoding goes through `cvae.core.ModelCore`.
+TensorFlow objects; decoding goes through `cvae.serving.core.ModelCore`.
 """
 
 from __future__ import annotations

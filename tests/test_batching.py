@@ -10,8 +10,8 @@ import keras
 import numpy as np
 import pytest
 
-from cvae.batching import BatchingCore
-from cvae.core import ModelCore
+from cvae.serving.batching import BatchingCore
+from cvae.serving.core import ModelCore
 from cvae.model import VAE
 from cvae.recipes import get_recipe
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cvae import registry
+from cvae.serving import registry
 
 
 def test_a_model_is_loaded_once_and_shared():

@@ -105,7 +105,7 @@ def test_class_prior_likelihood_picks_the_right_class_for_most_test_digits(class
                                                                             test_split):
     """Encoding a test digit and asking which class prior explains it best recovers the
     label far above chance: the learned class means carry the class."""
-    from cvae.core import ModelCore
+    from cvae.serving.core import ModelCore
 
     core = ModelCore(class_prior_2d)
     codes, _ = core.encode(test_split.images[:1000])
@@ -124,7 +124,7 @@ def test_bundles_are_loadable_by_the_public_api():
 def test_every_models_codes_fit_the_slider_range(path, test_split):
     """The sliders share one range across models (see cvae.explorer.SLIDER_LIMIT); every
     test digit's code and every class centre must be reachable with them."""
-    from cvae.core import ModelCore
+    from cvae.serving.core import ModelCore
     from cvae.explorer import SLIDER_LIMIT, build_view
 
     view = build_view(ModelCore(cvae.load(path)), test_split)

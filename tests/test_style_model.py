@@ -21,7 +21,7 @@ def judge():
 @pytest.fixture(scope="module")
 def style_core():
     from cvae import catalog
-    from cvae.core import load_core
+    from cvae.serving.core import load_core
 
     return load_core(catalog.bundle_path(STYLE))
 

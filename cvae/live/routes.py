@@ -6,7 +6,7 @@
 * ``WS {base}/cvae/live``: the live decode channel (`cvae.live.protocol`): every request
   is checked, rate-limited per connection and answered with the decode at its own point;
   requests queued while a decode runs collapse to the newest (latest wins). Decodes run
-  in a worker thread on the process-wide model registry (`cvae.registry`), never on the
+  in a worker thread on the process-wide model registry (`cvae.serving.registry`), never on the
   event loop. A bad request gets an error frame; the connection stays open.
 
 Streamlit does not prefix user routes with ``server.baseUrlPath``; `live_routes` does.
@@ -44,7 +44,7 @@ def base_path() -> str:
 def registry_decode(request: protocol.DecodeRequest) -> Any:
     """Decode ``request`` with the shared model core: off-view components at the class
     centre, and the class as label for a decoder that reads it."""
-    from cvae import registry
+    from cvae.serving import registry
 
     core, view = registry.core(request.model), registry.view(request.model)
     code = view.latent_at(request.digit, (request.x, request.y))[None]
@@ -52,7 +52,7 @@ def registry_decode(request: protocol.DecodeRequest) -> Any:
 
 
 def registry_points(name: str) -> bytes:
-    from cvae import registry
+    from cvae.serving import registry
 
     view = registry.view(name)
     return points.encode_points(view.coords, view.labels)

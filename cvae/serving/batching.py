@@ -1,6 +1,6 @@
 """One model core shared by many sessions, with their requests batched into compiled calls.
 
-`BatchingCore` wraps a `cvae.core.ModelCore`. Each decode or encode request becomes an item
+`BatchingCore` wraps a `cvae.serving.core.ModelCore`. Each decode or encode request becomes an item
 in a queue; one daemon worker thread takes everything queued (up to ``max_rows`` rows per
 kind), concatenates the rows, runs one compiled call per kind and hands each caller its own
 slice through a `concurrent.futures.Future`. A request that arrives while the worker is idle
@@ -12,7 +12,7 @@ batch whose compiled call raises is retried request by request.
 
 For the app (the lead wires it)::
 
-    from cvae.batching import load_batching_core
+    from cvae.serving.batching import load_batching_core
     core = load_batching_core(catalog.bundle_path(name))   # in st.cache_resource
     probs = core.decode(z, labels)                          # same signature as ModelCore
     fut = core.submit_decode(z, labels)                     # concurrent.futures.Future
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from cvae.core import BUCKETS, ModelCore
+from cvae.serving.core import BUCKETS, ModelCore
 from cvae.data import binarize
 
 MAX_ROWS = BUCKETS[-1]  # one batch fills at most the largest compiled bucket
@@ -231,6 +231,6 @@ def _fail(f: Future, exc: BaseException) -> None:
 def load_batching_core(path: str | os.PathLike[str], max_rows: int = MAX_ROWS,
                        max_wait: float = 0.0) -> BatchingCore:
     """Load the bundle at ``path`` into a warmed-up core behind a `BatchingCore`."""
-    from cvae.core import load_core
+    from cvae.serving.core import load_core
 
     return BatchingCore(load_core(Path(path)), max_rows=max_rows, max_wait=max_wait)

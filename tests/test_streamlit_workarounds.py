@@ -6,7 +6,7 @@ import gc
 import sys
 import types
 
-from cvae import serving
+from cvae import streamlit_workarounds
 
 
 def test_reruns_no_longer_reset_keras_or_collect_long_lived_objects(monkeypatch):
@@ -18,7 +18,7 @@ def test_reruns_no_longer_reset_keras_or_collect_long_lived_objects(monkeypatch)
     monkeypatch.setitem(sys.modules, "keras", keras)
     monkeypatch.setattr(script_runner, "_clean_problem_modules",
                         script_runner._clean_problem_modules)
-    serving.keep_models_warm()
+    streamlit_workarounds.keep_models_warm()
     script_runner._clean_problem_modules()  # what Streamlit calls after every script run
     assert resets == []
     assert gc.get_freeze_count() > 0

@@ -35,20 +35,20 @@ def test_split() -> Split:
 
 
 def batching() -> bool:
-    """Whether cores batch concurrent requests across sessions (`cvae.batching`); off
+    """Whether cores batch concurrent requests across sessions (`cvae.serving.batching`); off
     with ``CVAE_BATCHING=0`` (to measure the difference)."""
     return os.environ.get("CVAE_BATCHING", "1").strip() != "0"
 
 
 def core(name: str) -> Any:
-    """The warmed-up `cvae.core.ModelCore` of allow-listed bundle ``name`` (``KeyError``
+    """The warmed-up `cvae.serving.core.ModelCore` of allow-listed bundle ``name`` (``KeyError``
     for any other name, `cvae.BundleError` for a broken bundle; neither is cached).
     Cached by the bundle's folder, so another ``$CVAE_WEIGHTS`` is another model."""
     key = str(catalog.bundle_path(name))
     with _lock_for(key):
         if key not in _cores:
-            from cvae.batching import load_batching_core
-            from cvae.core import load_core
+            from cvae.serving.batching import load_batching_core
+            from cvae.serving.core import load_core
 
             _cores[key] = load_core(key) if not batching() else load_batching_core(key)
         return _cores[key]

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from cvae.core import ModelCore, bucket_for
+from cvae.serving.core import ModelCore, bucket_for
 from cvae.model import VAE
 from cvae.recipes import get_recipe
 
