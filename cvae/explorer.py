@@ -25,6 +25,16 @@ SLIDER_LIMIT = 12.0  # class-prior-2d test codes reach -11.6 (z1) and 8.7 (z2)
 SLIDER_BOUNDS = ((-SLIDER_LIMIT, SLIDER_LIMIT), (-SLIDER_LIMIT, SLIDER_LIMIT))
 
 
+def clamp_point(xy: tuple[float, float]) -> tuple[float, float]:
+    """A view point moved inside the slider range and rounded to the slider step
+    (non-finite coordinates become 0)."""
+    out = []
+    for v, (lo, hi) in zip(xy, SLIDER_BOUNDS, strict=True):
+        v = float(np.clip(v if np.isfinite(v) else 0.0, lo, hi))
+        out.append(round(round(v / STEP) * STEP, 2))
+    return out[0], out[1]
+
+
 @dataclass(frozen=True)
 class ModelView:
     """Test-set encodings and the view geometry of one model."""
@@ -49,21 +59,13 @@ class ModelView:
             return "z₁", "z₂"
         return "PC 1 of the codes", "PC 2 of the codes"
 
-    def clamp(self, xy: tuple[float, float]) -> tuple[float, float]:
-        """A view point moved inside the slider range and rounded to the slider step."""
-        out = []
-        for v, (lo, hi) in zip(xy, SLIDER_BOUNDS, strict=True):
-            v = float(np.clip(v if np.isfinite(v) else 0.0, lo, hi))
-            out.append(round(round(v / STEP) * STEP, 2))
-        return out[0], out[1]
-
     def start_point(self, digit: int) -> tuple[float, float]:
         """Where the sliders start for a class: its centre in the view."""
-        return self.clamp(tuple(self.centre_coords[digit]))
+        return clamp_point(tuple(self.centre_coords[digit]))
 
     def code_point(self, index: int) -> tuple[float, float]:
         """Slider point of test digit ``index``."""
-        return self.clamp(tuple(self.coords[index]))
+        return clamp_point(tuple(self.coords[index]))
 
     def latent_at(self, digit: int, xy: tuple[float, float]) -> np.ndarray:
         """The code ``[L]`` shown at slider point ``xy``: off-view components held at the

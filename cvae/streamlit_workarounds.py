@@ -34,3 +34,8 @@ def keep_models_warm() -> None:
 
 def _clean_nothing() -> None:
     """Stands in for Streamlit's per-run Keras/matplotlib reset (see `keep_models_warm`)."""
+
+
+def apply() -> None:
+    """Start-up hook (placeholder until the workarounds module is rebuilt)."""
+    keep_models_warm()

@@ -4,9 +4,10 @@
   `cvae.live.routes`), class means, the picked and your own digit, the current point and
   the decoded digit. Dragging it asks the live channel (``cvae/live``) for exact decodes;
   releasing sends the state ``commit`` = ``{x, y, at}``; a click on a test digit sends the
-  trigger ``pick`` = ``{index}``. Its JavaScript modules are files under ``assets/``,
-  served by the same routes (``cvae/static/<file>``) and loaded by a small inline loader,
-  so a rerun sends only the view state (`map_data`), never the code.
+  trigger ``pick`` = ``{index}``; `show` turns both into a checked `MapEvent`. Its
+  JavaScript modules are files under ``assets/``, served by the same routes
+  (``cvae/static/<file>``) and loaded by a small inline loader, so a rerun sends only the
+  view state (`map_data`), never the code.
 * The drawing canvas sends the state ``drawing``: the canvas as a PNG data URL (or None).
 
 When the components cannot be registered, or ``CVAE_DISABLE_PAD=1``, `latent_map` and
@@ -20,12 +21,14 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from cvae.explorer import ModelView
+from cvae.figures import CLASS_COLOURS, OWN_COLOUR
 
 DISABLE_ENV = "CVAE_DISABLE_PAD"
 ASSETS = Path(__file__).with_name("assets")
@@ -101,9 +104,8 @@ def _xy(point: tuple[float, float] | None) -> list[float] | None:
 
 
 def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version: str,
-             colours: list[str], probs: np.ndarray, picked: tuple[float, float] | None = None,
-             own: tuple[float, float] | None = None,
-             own_colour: str = "#ff2bbd") -> dict[str, Any]:
+             probs: np.ndarray, picked: tuple[float, float] | None = None,
+             own: tuple[float, float] | None = None) -> dict[str, Any]:
     """The small view state the map draws from (no per-point data: the points come from
     ``POINTS_PATH/<model>?v=<version>`` once per model). ``probs`` is the decode at
     ``point``, sent as 784 base64 grey levels."""
@@ -117,8 +119,8 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
         "bounds": [[float(x0), float(x1)], [float(y0), float(y1)]],
         "titles": list(view.axis_titles),
         "centres": np.round(view.centre_coords, 3).tolist(),
-        "colours": list(colours), "point": _xy(point), "picked": _xy(picked),
-        "own": _xy(own), "own_colour": own_colour,
+        "colours": list(CLASS_COLOURS[:10]), "point": _xy(point), "picked": _xy(picked),
+        "own": _xy(own), "own_colour": OWN_COLOUR,
         "image": base64.b64encode(grey.tobytes()).decode("ascii"),
     }
 
@@ -144,15 +146,53 @@ def read_pick(value: Any, count: int) -> int | None:
     return index
 
 
-def latent_map(*, key: str, data: dict[str, Any], on_commit: Callable[[], None],
-               on_pick: Callable[[], None]) -> Any | None:
-    """Mount the latent map; None when it is unavailable. The committed point is
-    ``st.session_state[key]["commit"]``, a picked digit ``[key]["pick"]``."""
+@dataclass(frozen=True)
+class MapEvent:
+    """What the user did on the map: released the point at ``point`` (``kind="commit"``)
+    or clicked test digit ``index`` (``kind="pick"``)."""
+
+    kind: str
+    point: tuple[float, float] | None = None
+    index: int | None = None
+
+
+def read_event(value: Any, field: str, count: int) -> MapEvent | None:
+    """The event in the map's state ``value`` (its ``commit`` or ``pick`` ``field``), or
+    None when the browser sent something else."""
+    value = value.get(field) if isinstance(value, dict) else None
+    if field == "commit":
+        point = read_point(value)
+        return None if point is None else MapEvent("commit", point=point)
+    index = read_pick(value, count)
+    return None if index is None else MapEvent("pick", index=index)
+
+
+def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
+         probs: np.ndarray, version: str, on_event: Callable[[MapEvent], None],
+         picked: tuple[float, float] | None = None,
+         own: tuple[float, float] | None = None) -> bool:
+    """Mount the latent map of ``view`` at ``point`` (with ``probs``, the decode there,
+    the picked and your own digit's view points); returns False when the map is
+    unavailable. A release or a click calls ``on_event`` with a checked `MapEvent`; the
+    map's fragment then reruns by itself."""
     render = _renderer(MAP)
     if render is None:
-        return None
-    return render(key=key, data=data, on_commit_change=on_commit, on_pick_change=on_pick,
-                  width="stretch")
+        return False
+
+    def callback(field: str) -> Callable[[], None]:
+        def call() -> None:
+            import streamlit as st
+
+            event = read_event(st.session_state.get(key), field, len(view.coords))
+            if event is not None:
+                on_event(event)
+        return call
+
+    render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
+                                  picked=picked, own=own),
+           on_commit_change=callback("commit"), on_pick_change=callback("pick"),
+           width="stretch")
+    return True
 
 
 def drawing(*, key: str, current: str | None, on_change: Callable[[], None]) -> Any | None:

@@ -1,5 +1,6 @@
-"""The process-wide model registry: one `ModelCore` and one `ModelView` per allow-listed
-bundle, loaded once and shared by the Streamlit page and the live decode routes.
+"""The process-wide model registry: one `ModelCore`, one `ModelView` and one `ModelService`
+per allow-listed bundle, loaded once and shared by the Streamlit page and the live decode
+routes; and the class-fidelity judge.
 
 Thread-safe: a per-name lock makes concurrent first requests load a model once.
 """
@@ -8,17 +9,21 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 from cvae import catalog
 from cvae.data import Split, load_test_split
 from cvae.explorer import ModelView, build_view
+from cvae.model_service import ModelService
 
 _lock = threading.Lock()
 _name_locks: dict[str, threading.Lock] = {}
 _cores: dict[str, Any] = {}
 _views: dict[str, ModelView] = {}
+_services: dict[str, ModelService] = {}
 _split: list[Split] = []
+_judge: list[Any] = []
 
 
 def _lock_for(name: str) -> threading.Lock:
@@ -64,7 +69,21 @@ def view(name: str) -> ModelView:
         return _views[key]
 
 
-def version(name: str) -> str:
-    """8 hex digits of the bundle's weights checksum: changes when the weights do."""
-    files = core(name).config.get("files", {})
-    return str(files.get("model.weights.h5", "0" * 8))[:8]
+def service(name: str) -> ModelService:
+    """The `ModelService` (everything the page shows of the model) of bundle ``name``."""
+    model, model_view = core(name), view(name)
+    key = str(catalog.bundle_path(name))
+    with _lock_for(key):
+        if key not in _services:
+            _services[key] = ModelService(model, model_view, test_split(), Path(key), judge)
+        return _services[key]
+
+
+def judge() -> Any:
+    """The shipped `cvae.judge.Judge` classifier, loaded once."""
+    with _lock_for("<judge>"):
+        if not _judge:
+            from cvae import judge as judge_module
+
+            _judge.append(judge_module.load())
+        return _judge[0]

@@ -1,0 +1,230 @@
+"""Everything the page shows of one model, behind one session-free object.
+
+`ModelService` holds a model's serving core (`cvae.serving.core`), its view of the test
+split (`cvae.explorer.ModelView`) and its model card, and answers the page's questions:
+the digit at a latent point, grids, prior samples, morphs, analogies, a test digit and its
+reconstruction, your own digit through the model, and the figures. Data flows one way,
+page -> service -> core; results are cached here, shared by every session of the process
+(`cvae.serving.registry` keeps one service per model), and immutable: images are PNG bytes,
+arrays are read-only and figures are handed out as fresh copies.
+
+Importing this module does not import TensorFlow; the core it is given does.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cvae import digit_input, figures, images
+from cvae.bundle import read_progress
+from cvae.data import Split
+from cvae.explorer import ModelView
+from cvae.latent import interpolate
+from cvae.model_card import ModelInfo
+
+GRID_WIDTH = 560  # pixels a grid image is drawn at (integer upscaling up to this width)
+
+
+def _grid_scale(n: int) -> int:
+    return max(1, GRID_WIDTH // (28 * n))
+
+
+def _strip_png(probs: np.ndarray) -> bytes:
+    """One row of digits (morphs, analogies)."""
+    return images.grid_png(probs, 1, len(probs), scale=2, gap=1)
+
+
+@dataclass(frozen=True)
+class OwnReading:
+    """Your digit through the model."""
+
+    seen_png: bytes                  # what the model sees: 28x28, binarized
+    recon_png: bytes                 # its reconstruction
+    xy: tuple[float, float]          # where its code lands in the view
+    judge: tuple[int, float]         # the judge's reading and its probability
+    guess: tuple[int, float] | None  # likeliest class under a class-mean prior
+    analogy_png: bytes | None        # its style drawn as all ten classes (label-reading decoders)
+
+
+class ModelService:
+    """One model's answers to the page, cached and shared by every session."""
+
+    def __init__(self, core: Any, view: ModelView, split: Split, bundle: Path,
+                 judge: Callable[[], Any]) -> None:
+        self.core = core
+        self.view = view
+        self._split = split
+        self._bundle = bundle
+        self._judge = judge
+        self.class_grid_png = lru_cache(maxsize=512)(self._class_grid_png)
+        self.manifold_png = lru_cache(maxsize=128)(self._manifold_png)
+        self.samples_png = lru_cache(maxsize=256)(self._samples_png)
+        self.morph_png = lru_cache(maxsize=256)(self._morph_png)
+        self.analogy_png = lru_cache(maxsize=256)(self._analogy_png)
+        self.test_digit_pngs = lru_cache(maxsize=256)(self._test_digit_pngs)
+        self._own = lru_cache(maxsize=64)(self._own_reading)
+
+    # --- what the model is -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.view.name
+
+    @property
+    def latent(self) -> int:
+        return self.view.latent
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the prior mean is learned per class."""
+        return self.view.conditional
+
+    @property
+    def reads_label(self) -> bool:
+        """Whether the decoder draws the picked class (p(x | z, y))."""
+        return bool(self.core.decoder_sees_label)
+
+    @cached_property
+    def info(self) -> ModelInfo:
+        return ModelInfo.from_bundle(self.core.config, self.core.metrics)
+
+    @property
+    def param_count(self) -> int:
+        return int(self.core.param_count)
+
+    def trace_count(self) -> int:
+        """Times the core's compiled graphs were traced since the model was loaded."""
+        return int(self.core.trace_count())
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The bundle's full config (a copy)."""
+        return copy.deepcopy(self.core.config)
+
+    @cached_property
+    def version(self) -> str:
+        """8 hex digits of the weights checksum: changes when the weights do."""
+        files = self.core.config.get("files", {})
+        return str(files.get("model.weights.h5", "0" * 8))[:8]
+
+    def _label(self, digit: int) -> int | None:
+        return digit if self.reads_label else None
+
+    # --- decodes ---------------------------------------------------------------------------
+
+    def digit_at(self, digit: int, xy: tuple[float, float]) -> np.ndarray:
+        """p(x | z) (or p(x | z, y)) at view point ``xy`` of class ``digit``: [28, 28]."""
+        code = self.view.latent_at(digit, xy)[None]
+        return self.core.decode(code, self._label(digit))[0]
+
+    def digit_png(self, digit: int, xy: tuple[float, float], scale: int = 10) -> bytes:
+        return images.digit_png(self.digit_at(digit, xy), scale=scale)
+
+    def _class_grid_png(self, digit: int, n: int, span: float) -> bytes:
+        """n x n codes at normal quantiles offset by the class centre (the write-up's grid)."""
+        probs = self.core.decode(self.view.class_grid(digit, n, span), digit)
+        return images.grid_png(probs, n, n, scale=_grid_scale(n))
+
+    def _manifold_png(self, n: int, span: float, digit: int) -> bytes:
+        """The whole prior of a 2-D model (drawn as ``digit`` by a label-reading decoder)."""
+        probs = self.core.decode(self.view.manifold(n, span), digit)
+        return images.grid_png(probs, n, n, scale=_grid_scale(n))
+
+    def _samples_png(self, digit: int, seed: int) -> bytes:
+        """16 samples from p(z | digit) (or N(0, I)), two rows of eight."""
+        codes = self.view.prior_samples(digit, 16, seed)
+        return images.grid_png(self.core.decode(codes, digit), 2, 8, scale=2, gap=1)
+
+    def _morph_png(self, between: str, i: int, j: int) -> bytes:
+        """A 10-step strip between two class centres (``between="classes"``) or two test
+        digits' codes (``"digits"``); a label-reading decoder draws each step with the label
+        of the nearer end."""
+        view = self.view
+        ends = view.codes if between == "digits" else view.centres
+        labels = (view.labels[i], view.labels[j]) if between == "digits" else (i, j)
+        return _strip_png(self.core.decode(interpolate(ends[i], ends[j], 10),
+                                           np.repeat(labels, 5)))
+
+    def _analogy_png(self, digit: int, xy: tuple[float, float]) -> bytes:
+        """The code at ``xy`` (class ``digit``'s view) decoded with each of the ten labels."""
+        code = self.view.latent_at(digit, xy)[None]
+        return _strip_png(self.core.decode(np.repeat(code, 10, axis=0), np.arange(10)))
+
+    def _test_digit_pngs(self, index: int, scale: int = 4) -> tuple[bytes, bytes]:
+        """Test digit ``index``: the original and its reconstruction."""
+        original = images.digit_png(self._split.images[index] / 255.0, scale=scale)
+        recon = self.core.decode(self.view.codes[index][None], self.view.labels[index])[0]
+        return original, images.digit_png(recon, scale=scale)
+
+    # --- your digit ------------------------------------------------------------------------
+
+    def own_reading(self, image28: np.ndarray) -> OwnReading:
+        """Your digit (MNIST-style uint8 28x28, `cvae.digit_input`) through the model: what
+        it sees, the judge's reading, the code (encoded with that class when the model reads
+        labels), the reconstruction and, where the model allows, the likeliest class and
+        your style as all ten classes."""
+        raw = np.ascontiguousarray(image28, np.uint8).tobytes()
+        return self._own(hashlib.sha256(raw).hexdigest(), raw)
+
+    def _own_reading(self, _key: str, raw: bytes) -> OwnReading:
+        image28 = np.frombuffer(raw, np.uint8).reshape(28, 28)
+        seen = digit_input.model_input(image28)
+        odds = self._judge().probabilities(seen[None])[0]
+        read = int(np.argmax(odds))
+        code = self.core.encode(image28[None], read)[0]
+        xy = self.view.frame.project(code)[0]
+        guess = (digit_input.likeliest_class(self.core.class_log_prior(code)[0])
+                 if self.conditional else None)
+        analogy = (_strip_png(self.core.decode(np.repeat(code, 10, axis=0), np.arange(10)))
+                   if self.reads_label else None)
+        return OwnReading(
+            seen_png=images.digit_png(seen, scale=5),
+            recon_png=images.digit_png(self.core.decode(code, read)[0], scale=5),
+            xy=(float(xy[0]), float(xy[1])), judge=(read, float(odds[read])), guess=guess,
+            analogy_png=analogy)
+
+    # --- figures and training record -------------------------------------------------------
+
+    @cached_property
+    def _scatter_base(self) -> dict[str, Any]:
+        return figures.scatter_base(self.view)
+
+    def scatter_figure(self, digit: int, picked: int | None,
+                       own: tuple[float, float] | None) -> dict[str, Any]:
+        """The test scatter (without the map) with class means, the picked and your digit:
+        a fresh figure dict (the cached points are never handed out)."""
+        return figures.scatter_with_overlays(
+            copy.deepcopy(self._scatter_base),
+            figures.overlay_traces(self.view, digit, None, picked, own))
+
+    @cached_property
+    def _elbo_figure(self) -> dict[str, Any]:
+        return figures.elbo_curve(self.core.metrics.get("history", []),
+                                  self.info.published_elbo).to_plotly_json()
+
+    def elbo_figure(self) -> dict[str, Any]:
+        """Validation (and training) ELBO per epoch: a fresh figure dict."""
+        return copy.deepcopy(self._elbo_figure)
+
+    @cached_property
+    def _progress(self) -> dict[str, np.ndarray]:
+        arrays = read_progress(self._bundle)
+        for arr in arrays.values():
+            arr.setflags(write=False)
+        return arrays
+
+    @property
+    def last_epoch(self) -> int:
+        return int(self._progress["epochs"][-1])
+
+    def training_samples_png(self, epoch: int) -> bytes:
+        """The same 16 latent points decoded after ``epoch`` epochs of training."""
+        return images.grid_png(self._progress["samples"][epoch] / 255.0, 2, 8, scale=2, gap=1)
