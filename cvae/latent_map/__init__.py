@@ -78,7 +78,7 @@ def _register(name: str) -> Any:
 
     if name == MAP:
         return component(name, html=read("map.html"), css=read("map.css"), js=loader_js())
-    return component(name, html=read("draw.html"), css=read("draw.css"), js=read("draw.js"))
+    return component(name, html=read("sketch.html"), css=read("sketch.css"), js=read("sketch.js"))
 
 
 def _renderer(name: str) -> Any:

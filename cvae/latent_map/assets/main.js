@@ -45,8 +45,7 @@ function createMap(root) {
   const layer = document.createElement("canvas");
   const m = { view: null, points: null, pointsUrl: null, hidden: new Set(), frame: null,
               point: [0, 0], drag: null, dirty: true, layerDirty: true, raf: 0,
-              wantSend: false, api: null, transport: null, liveState: "idle",
-              shownDigit: null, generation: 0 };
+              api: null, transport: null, liveState: "idle", generation: 0 };
   const test = () => window.__cvaeTest;
 
   function setStatus(text) { status.textContent = text; }
@@ -57,9 +56,11 @@ function createMap(root) {
       setStatus("Live decoding is unavailable here: release the point to see its digit.");
     }
   }
-  function paintDigit(grey, x, y) {
-    m.shownDigit = { grey, x, y };
-    schedule();
+  function paintDigit(grey, x, y) {  // at once: an answer is on screen at the next frame
+    drawDigit(digitCanvas, grey);
+    caption.textContent = `p(x | z) at (${x.toFixed(2)}, ${y.toFixed(2)})`;
+    const t = test();
+    if (t) t.paints.push({ t: performance.now(), x, y });
   }
   function resize() {
     const dpr = window.devicePixelRatio || 1;
@@ -86,24 +87,11 @@ function createMap(root) {
   function frame() {
     m.raf = 0;
     if (!m.view || !m.frame) return;
-    if (m.wantSend && m.transport) {  // at most one request per animation frame
-      m.wantSend = false;
-      m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1]);
-    }
     if (m.layerDirty) {
       drawPointsLayer(layer, m.frame, m.points, m.view.colours, m.hidden, m.dpr);
       m.layerDirty = false;
     }
     drawMap(canvas, layer, m.frame, m.view, m.point, m.dpr);
-    if (m.shownDigit) {
-      const { grey, x, y } = m.shownDigit;
-      drawDigit(digitCanvas, grey);
-      caption.textContent = `p(x | z) at (${x.toFixed(2)}, ${y.toFixed(2)})`;
-      m.shownDigit = null;
-      const t = test();
-      if (t) t.paints.push({ t: performance.now(), x, y });
-    }
-    if (m.drag && m.wantSend) schedule();
   }
   function pointerPos(event) {
     const box = canvas.getBoundingClientRect();
@@ -118,7 +106,11 @@ function createMap(root) {
       m.transport = createTransport(liveUrl(m.view.live), (d) => paintDigit(d.grey, d.x, d.y),
                                     onLive);
     }
-    m.wantSend = m.liveState !== "unavailable";
+    // Ask at once (not at the next frame): the transport keeps the latest position and at
+    // most two requests in flight, and browsers send pointer moves about once per frame.
+    if (m.liveState !== "unavailable") {
+      m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1]);
+    }
     schedule();
   }
   function commit() {
