@@ -38,9 +38,9 @@ def class_fidelity(core: Any, view: Any, judge: Any, grid_n: int = GRID_N,
 def measure(vae: Any, judge_path: Any = None) -> dict[str, Any]:
     """Class fidelity of a loaded model (`cvae.model.VAE`) on the shipped test split."""
     from cvae import judge as judge_mod
-    from cvae.serving.core import ModelCore
     from cvae.data import load_test_split
     from cvae.explorer import build_view
+    from cvae.serving.core import ModelCore
 
     core = ModelCore(vae)
     view = build_view(core, load_test_split())

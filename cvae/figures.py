@@ -112,3 +112,34 @@ def elbo_curve(history: list[dict[str, float]], published: float | None = None) 
                       xaxis_title="epoch", yaxis_title="nats per digit",
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.01})
     return fig
+
+
+def selected_index(selection: object, n_points: int) -> int | None:
+    """The test-digit index picked in a Plotly selection event, else ``None``.
+
+    ``selection`` is what ``st.plotly_chart(on_select=...)`` returns; points carry the
+    digit's index as the first element of ``customdata``, which arrives as a list or, for
+    customdata sent as a typed array, as a ``{"0": index, "1": label}`` dict. Anything
+    malformed or out of range yields ``None``.
+    """
+    try:
+        points = selection["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        return None
+    if not isinstance(points, list | tuple):
+        return None
+    for point in points:
+        if not isinstance(point, dict):
+            continue
+        custom = point.get("customdata")
+        if isinstance(custom, dict):  # a typed-array row from Plotly.js: {"0": i, "1": label}
+            custom = custom.get("0")
+        if isinstance(custom, list | tuple):
+            custom = custom[0] if custom else None
+        if isinstance(custom, bool):
+            continue
+        if isinstance(custom, int | float) and float(custom).is_integer():
+            index = int(custom)
+            if 0 <= index < n_points:
+                return index
+    return None

@@ -117,9 +117,9 @@ def test_switching_models_recentres_even_when_the_link_holds_a_point():
     assert (at.slider(key="z1").value, at.slider(key="z2").value) == (0.5, -1.25)
     at.selectbox(key="model").set_value("class-prior-2d").run()
     assert_healthy(at)
-    from cvae.serving.core import load_core
     from cvae.data import load_test_split
     from cvae.explorer import build_view
+    from cvae.serving.core import load_core
 
     view = build_view(load_core(catalog.bundle_path("class-prior-2d")), load_test_split())
     assert (at.slider(key="z1").value, at.slider(key="z2").value) == view.start_point(3)

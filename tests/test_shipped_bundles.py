@@ -124,8 +124,8 @@ def test_bundles_are_loadable_by_the_public_api():
 def test_every_models_codes_fit_the_slider_range(path, test_split):
     """The sliders share one range across models (see cvae.explorer.SLIDER_LIMIT); every
     test digit's code and every class centre must be reachable with them."""
-    from cvae.serving.core import ModelCore
     from cvae.explorer import SLIDER_LIMIT, build_view
+    from cvae.serving.core import ModelCore
 
     view = build_view(ModelCore(cvae.load(path)), test_split)
     points = np.concatenate([view.coords, view.centre_coords])

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from cvae.serving.core import BUCKETS, ModelCore
 from cvae.data import binarize
+from cvae.serving.core import BUCKETS, ModelCore
 
 MAX_ROWS = BUCKETS[-1]  # one batch fills at most the largest compiled bucket
 
