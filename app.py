@@ -13,10 +13,10 @@ import math
 
 import streamlit as st
 
-from cvae import catalog, latent_map
+from cvae import catalog, latent_map, streamlit_workarounds
 from cvae.bundle import BundleError
 from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS
-from cvae.latent import selected_index  # moves to cvae.figures
+from cvae.figures import selected_index
 from cvae.latent_map import MapEvent
 from cvae.model_service import ModelService
 from cvae.page_state import (
@@ -45,7 +45,6 @@ LATENT, SCATTER_PANEL, OWN_PANEL = "latent", "scatter", "own"
 # `streamlit run app.py` imports this file (as a module, not "__main__") for its ASGI app:
 # Streamlit's server plus the live decode routes. The page itself runs as "__main__".
 if __name__ != "__main__":
-    from cvae import streamlit_workarounds
     from cvae.live.routes import live_routes
 
     streamlit_workarounds.apply()
@@ -58,7 +57,9 @@ else:
 @st.cache_resource(show_spinner="Loading the model and encoding the 10,000 test digits…")
 def service(name: str) -> ModelService:
     """The model's service (loaded once per process, shared with the live routes)."""
-    return registry.service(name)
+    loaded = registry.service(name)
+    streamlit_workarounds.freeze_loaded_objects()  # keep the model out of full collections
+    return loaded
 
 
 def page_state() -> PageState:

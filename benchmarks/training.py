@@ -1,4 +1,5 @@
-"""Training throughput: ``cvae.train``'s trainer against the TF tutorial's own loop.
+"""Training throughput: ``cvae.fitting``'s trainer (what ``python -m cvae.train`` runs)
+against the TF tutorial's own loop.
 
 The tutorial trains with a ``@tf.function`` train step called once per ``tf.data`` batch,
 with a hand-written log-normal density for the one-sample ELBO. The comparison below
@@ -68,7 +69,7 @@ def _cvae_trainer(vae: Any, images: np.ndarray, labels: np.ndarray, batch: int,
     16 steps per compiled call)."""
     import keras
 
-    from cvae.training import Trainer
+    from cvae.fitting import Trainer
 
     class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:

@@ -1,6 +1,6 @@
 """MNIST in the Keras ``mnist.npz`` format: finding it, checking it, binarizing it.
 
-Training needs the full file. The app, the tests and ``cvae.evaluate`` only need the 10k
+Training needs the full file. The app, the tests and ``cvae.cli.evaluate`` only need the 10k
 test split, which ships inside the package (``cvae/assets/mnist-test.npz``).
 """
 

@@ -1,4 +1,4 @@
-"""Digits and digit grids as crisp PNG bytes (nearest-neighbour upscaling)."""
+"""Digit images: tiling, crisp upscaling, grey levels and PNG bytes (NumPy and Pillow)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import io
 
 import numpy as np
 from PIL import Image
-
-from cvae.latent import tile, to_uint8, upscale
 
 
 def png(image: np.ndarray) -> bytes:
@@ -34,3 +32,25 @@ def grid_png(probs: np.ndarray, rows: int, cols: int, scale: int = 1, gap: int =
     if gap:
         sheet = sheet[:-gap, :-gap]
     return png(upscale(sheet, scale))
+
+
+def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Tile ``rows * cols`` images ``[N, h, w]`` row-major into one ``[rows*h, cols*w]``."""
+    images = np.asarray(images)
+    n, h, w = images.shape
+    if n != rows * cols:
+        raise ValueError(f"{n} images do not fill a {rows} x {cols} grid")
+    return images.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upscaling of a 2-D image by an integer factor (crisp pixels)."""
+    if factor < 1:
+        raise ValueError(f"factor must be >= 1, got {factor}")
+    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
+
+
+def to_uint8(probs: np.ndarray) -> np.ndarray:
+    """Probabilities in [0, 1] to uint8 grey levels."""
+    p = np.clip(np.asarray(probs, np.float64), 0.0, 1.0)
+    return np.round(p * 255.0).astype(np.uint8)

@@ -1,4 +1,4 @@
-"""Pure latent-space and image maths for the explorer (NumPy only, no TensorFlow).
+"""Pure latent-space and grid maths for the explorer (NumPy only, no TensorFlow).
 
 Conventions: a *frame* maps latent codes ``[..., L]`` to 2-D view coordinates and back;
 for 2-D models it is the identity. Grids are returned row-major with row 0 at the top, the
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
-
-DIGIT = 28
 
 
 def normal_quantiles(n: int, upper: float = 0.95) -> np.ndarray:
@@ -42,10 +40,6 @@ class Frame:
     """A 2-D view of an L-D latent space: ``coords = z @ basis`` with orthonormal columns."""
 
     basis: np.ndarray  # [L, 2]
-
-    @property
-    def latent(self) -> int:
-        return int(self.basis.shape[0])
 
     def project(self, z: np.ndarray) -> np.ndarray:
         """View coordinates ``[..., 2]`` of codes ``[..., L]``."""
@@ -124,66 +118,12 @@ def interpolate(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
 
 def view_bounds(points: np.ndarray, pad: float = 0.5, step: float = 0.5,
                 quantile: float = 0.001) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Slider ranges covering the central (1 - 2*quantile) of ``points`` ``[N, 2]`` plus
-    ``pad``, rounded outwards to multiples of ``step``; always containing [-3, 3]."""
+    """Plot ranges covering the central (1 - 2*quantile) of ``points`` ``[N, 2]`` plus
+    ``pad``, rounded outwards to multiples of ``step``; always containing [-3, 3]. (The
+    sliders have one fixed range for every model, `cvae.explorer.SLIDER_BOUNDS`.)"""
     pts = np.asarray(points, np.float64)
     lo = np.minimum(np.quantile(pts, quantile, axis=0) - pad, -3.0)
     hi = np.maximum(np.quantile(pts, 1.0 - quantile, axis=0) + pad, 3.0)
     lo = np.floor(lo / step) * step
     hi = np.ceil(hi / step) * step
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
-
-
-def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """Tile ``rows * cols`` images ``[N, h, w]`` row-major into one ``[rows*h, cols*w]``."""
-    images = np.asarray(images)
-    n, h, w = images.shape
-    if n != rows * cols:
-        raise ValueError(f"{n} images do not fill a {rows} x {cols} grid")
-    return images.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
-
-
-def upscale(image: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour upscaling of a 2-D image by an integer factor (crisp pixels)."""
-    if factor < 1:
-        raise ValueError(f"factor must be >= 1, got {factor}")
-    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
-
-
-def to_uint8(probs: np.ndarray, invert: bool = False) -> np.ndarray:
-    """Probabilities in [0, 1] to uint8 grey levels (optionally ink-on-paper)."""
-    p = np.clip(np.asarray(probs, np.float64), 0.0, 1.0)
-    if invert:
-        p = 1.0 - p
-    return np.round(p * 255.0).astype(np.uint8)
-
-
-def selected_index(selection: object, n_points: int) -> int | None:
-    """The test-digit index picked in a Plotly selection event, else ``None``.
-
-    ``selection`` is what ``st.plotly_chart(on_select=...)`` returns; points carry the
-    digit's index as the first element of ``customdata``, which arrives as a list or, for
-    customdata sent as a typed array, as a ``{"0": index, "1": label}`` dict. Anything
-    malformed or out of range yields ``None``.
-    """
-    try:
-        points = selection["selection"]["points"]  # type: ignore[index]
-    except (KeyError, TypeError, IndexError):
-        return None
-    if not isinstance(points, list | tuple):
-        return None
-    for point in points:
-        if not isinstance(point, dict):
-            continue
-        custom = point.get("customdata")
-        if isinstance(custom, dict):  # a typed-array row from Plotly.js: {"0": i, "1": label}
-            custom = custom.get("0")
-        if isinstance(custom, list | tuple):
-            custom = custom[0] if custom else None
-        if isinstance(custom, bool):
-            continue
-        if isinstance(custom, int | float) and float(custom).is_integer():
-            index = int(custom)
-            if 0 <= index < n_points:
-                return index
-    return None

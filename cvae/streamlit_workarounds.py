@@ -1,41 +1,155 @@
-"""How the Streamlit server process hosts the models: keep them warm between reruns.
+"""Workarounds for upstream behaviour that costs a model-serving Streamlit app time.
 
-Streamlit assumes scripts rebuild their models on every run; this app loads each model once
-into ``st.cache_resource`` and serves every session from it, so Streamlit's per-run resets
-only cost time.
+Streamlit assumes a script rebuilds its models on every run; this app loads each model once
+into ``st.cache_resource`` and serves every session from it. Call `apply` once at start-up
+(it is idempotent) and `freeze_loaded_objects` after the models have loaded. Setting
+``CVAE_NO_WORKAROUNDS=1`` switches both off. Each one is logged at INFO on the logger
+``cvae.streamlit_workarounds``; anything skipped is logged as a warning.
+
+Upstream behaviour worked around:
+
+1. **Streamlit's per-run Keras reset** (patched by `apply`). After every script run,
+   fragment reruns included, ``ScriptRunner._run_script`` calls the private
+   ``streamlit.runtime.scriptrunner.script_runner._clean_problem_modules()``, which calls
+   ``keras.backend.clear_session()`` whenever ``keras`` is imported, and
+   ``matplotlib.pyplot.close("all")`` whenever pyplot is. The function has been in Streamlit's
+   script runner since before 1.0 (read here in the 1.67 source). Keras 3's
+   ``clear_session()`` resets Keras's global state, clears TensorFlow's eager kernel cache
+   (the next decode re-instantiates its compiled function: ~50 ms instead of ~3 ms) and runs
+   a full ``gc.collect()`` (~0.3 s over TensorFlow's ~500k objects on a small machine). No
+   Streamlit setting turns it off, so `apply` replaces it with a function that keeps the
+   matplotlib part and skips the Keras reset. Models here are never rebuilt per run, so
+   the reset only cost time. Because the attribute is private, `apply` patches only on the
+   Streamlit versions it was checked against (`VERIFIED_STREAMLIT`) and only if the
+   attribute exists; otherwise it logs a warning and changes nothing.
+
+2. **Streamlit's own full collection after every run** (``gc.collect(2)`` in
+   ``ScriptRunner._on_script_finished``). This one is *not* patched: the supported setting
+   ``runner.postScriptGC = false`` in ``.streamlit/config.toml`` switches it off. `apply`
+   checks the setting and warns when it is on (the config file was not picked up).
+
+3. **CPython's automatic full collections** (not Streamlit's; nothing is patched).
+   With 1 and 2 gone, a full collection still runs whenever the objects that survived
+   into the oldest generation have grown by a quarter, and it walks every long-lived
+   object: TensorFlow's and the loaded models' (~430k after loading one model). Measured
+   on the 2-core machine: a full collection took 180-230 ms before `gc.freeze` and under
+   1 ms after; 200 rerun-like loops (figure dicts plus a decode) triggered no automatic
+   full collection either way. So this is not a per-rerun cost; it removes the occasional
+   ~0.2 s pause (holding the GIL, so every session waits) that a growing server would
+   otherwise pay now and then. `freeze_loaded_objects` moves what is alive after a model
+   load into the permanent generation. Frozen objects are still freed by reference
+   counting; only reference cycles among them are never collected, which is fine for
+   models that live as long as the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
+import os
+import sys
+
+log = logging.getLogger(__name__)
+
+# Streamlit (major, minor) versions whose script_runner._clean_problem_modules was read and
+# found to do what is described above: first and last, inclusive. Extend after checking.
+VERIFIED_STREAMLIT = ((1, 67), (1, 67))
+SWITCH_OFF = "CVAE_NO_WORKAROUNDS"
+
+_applied: list[str] | None = None
 
 
-def keep_models_warm() -> None:
-    """Make reruns cheap in a process that holds TensorFlow models (call after loading).
+def _streamlit_version() -> str:
+    import streamlit
 
-    After every script run, Streamlit calls ``keras.backend.clear_session()``, which clears
-    TensorFlow's kernel cache (the next decode then re-instantiates its compiled function:
-    ~50 ms instead of ~3 ms) and runs a full garbage collection; Streamlit also collects
-    garbage itself (``runner.postScriptGC``). With TensorFlow's ~500k long-lived objects
-    each full collection takes ~0.3 s on a small machine, so every rerun, a slider move or
-    a frame of the pad's drag loop, paid over half a second. This skips Streamlit's Keras
-    reset (models here live in ``st.cache_resource`` and are never rebuilt per run) and
-    freezes the objects alive now out of future collections (`gc.freeze`).
+    return str(streamlit.__version__)
+
+
+def _verified(version: str) -> bool:
+    try:
+        major_minor = tuple(int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return False
+    first, last = VERIFIED_STREAMLIT
+    return len(major_minor) == 2 and first <= major_minor <= last
+
+
+def _switched_off() -> bool:
+    return os.environ.get(SWITCH_OFF, "").strip() not in ("", "0")
+
+
+def _clean_problem_modules_but_keras() -> None:
+    """Streamlit's per-run module reset without ``keras.backend.clear_session()``
+    (see the module docstring): closes matplotlib figures, as upstream does."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        with contextlib.suppress(Exception):  # upstream swallows this too
+            plt.close("all")
+
+
+def apply() -> list[str]:
+    """Apply the Streamlit workarounds once; returns (and logs) what was applied.
+
+    Idempotent: later calls change nothing and return the first call's list. Returns an
+    empty list when switched off (``CVAE_NO_WORKAROUNDS=1``) or when the installed Streamlit
+    is not one the patch was verified on (a warning says so).
     """
+    global _applied
+    if _applied is not None:
+        return list(_applied)
+    if _switched_off():
+        log.info("Streamlit workarounds switched off (%s is set)", SWITCH_OFF)
+        _applied = []
+        return []
+    applied: list[str] = []
+    version = _streamlit_version()
     try:
         from streamlit.runtime.scriptrunner import script_runner
-    except ImportError:  # pragma: no cover - a Streamlit without that module
+    except ImportError:
         script_runner = None
-    if script_runner is not None and hasattr(script_runner, "_clean_problem_modules"):
-        script_runner._clean_problem_modules = _clean_nothing
+    first, last = VERIFIED_STREAMLIT
+    if not _verified(version):
+        log.warning("Streamlit %s is outside the versions the Keras-reset workaround was "
+                    "verified on (%d.%d to %d.%d): not patching; every rerun will reset Keras "
+                    "(slower reruns). Check script_runner._clean_problem_modules and extend "
+                    "VERIFIED_STREAMLIT.", version, *first, *last)
+    elif script_runner is None or not callable(
+            getattr(script_runner, "_clean_problem_modules", None)):
+        log.warning("Streamlit %s has no script_runner._clean_problem_modules: not patching "
+                    "the per-run Keras reset.", version)
+    else:
+        script_runner._clean_problem_modules = _clean_problem_modules_but_keras
+        applied.append("script_runner._clean_problem_modules: no keras.backend.clear_session() "
+                       "after each script run (upstream clears TensorFlow's kernel cache and "
+                       "runs a full gc.collect() every run)")
+        log.info("Streamlit %s workaround applied: %s", version, applied[-1])
+    _warn_if_post_script_gc()
+    _applied = applied
+    return list(applied)
+
+
+def _warn_if_post_script_gc() -> None:
+    try:
+        from streamlit import config
+
+        on = bool(config.get_option("runner.postScriptGC"))
+    except Exception:  # an option that no longer exists: nothing to check
+        return
+    if on:
+        log.warning("runner.postScriptGC is on: Streamlit runs gc.collect(2) after every "
+                    "script run; set it to false (.streamlit/config.toml)")
+
+
+def freeze_loaded_objects() -> int:
+    """Collect garbage once, then freeze every object alive out of CPython's future full
+    collections (`gc.freeze`, see item 3 of the module docstring); call right after
+    loading models that live as long as the process. Returns how many objects are frozen
+    (0 when switched off). Costs one full collection (~0.2 s) per call."""
+    if _switched_off():
+        return 0
     gc.collect()
     gc.freeze()
-
-
-def _clean_nothing() -> None:
-    """Stands in for Streamlit's per-run Keras/matplotlib reset (see `keep_models_warm`)."""
-
-
-def apply() -> None:
-    """Start-up hook (placeholder until the workarounds module is rebuilt)."""
-    keep_models_warm()
+    count = gc.get_freeze_count()
+    log.info("gc.freeze: %d long-lived objects moved out of CPython's full collections", count)
+    return count

@@ -9,7 +9,8 @@ import shutil
 import pytest
 from apptest_helpers import assert_healthy, run_app, widget_values
 
-from cvae import bundle, catalog, evaluate
+from cvae import bundle, catalog
+from cvae.cli import evaluate
 
 
 def _truncate(path):

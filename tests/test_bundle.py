@@ -12,9 +12,9 @@ import pytest
 
 import cvae
 from cvae import bundle
+from cvae.fitting import Trainer
 from cvae.model import VAE
 from cvae.recipes import get_recipe
-from cvae.training import Trainer
 
 
 def _trained_vae(name: str) -> VAE:

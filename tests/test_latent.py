@@ -1,4 +1,4 @@
-"""Pure latent/grid maths: quantile grids, class-mean offsets, projection, tiling, clicks."""
+"""Pure latent/grid maths: quantile grids, class-mean offsets, projection, interpolation."""
 
 from __future__ import annotations
 
@@ -73,40 +73,9 @@ def test_class_centres_and_mixture_moments():
     assert mean.tolist() == [0.0, 0.0] and std.tolist() == pytest.approx([np.sqrt(2.0), 1.0])
 
 
-def test_tile_and_upscale():
-    imgs = np.arange(6 * 2 * 2).reshape(6, 2, 2)
-    t = lt.tile(imgs, 2, 3)
-    assert t.shape == (4, 6)
-    assert t[0:2, 2:4].tolist() == imgs[1].tolist()  # row 0, col 1
-    assert t[2:4, 0:2].tolist() == imgs[3].tolist()  # row 1, col 0
-    with pytest.raises(ValueError):
-        lt.tile(imgs, 2, 2)
-    up = lt.upscale(np.array([[0, 1]]), 3)
-    assert up.shape == (3, 6) and up[:, :3].max() == 0 and up[:, 3:].min() == 1
-
-
 def test_interpolate_and_view_bounds():
     path = lt.interpolate(np.zeros(3), np.ones(3), 5)
     assert path.shape == (5, 3) and path[2].tolist() == [0.5] * 3
     (x0, x1), (y0, y1) = lt.view_bounds(np.array([[-10.0, 0.2], [1.0, 0.4]] * 50))
     assert x0 <= -10.0 and x1 >= 3.0 and y0 == -3.0 and y1 == 3.0
     assert x0 % 0.5 == 0
-
-
-@pytest.mark.parametrize("event, expected", [
-    ({"selection": {"points": [{"customdata": [42, 7], "x": 1.0}]}}, 42),
-    ({"selection": {"points": [{"customdata": 17}]}}, 17),
-    ({"selection": {"points": [{"customdata": {"0": 3031, "1": 6}}]}}, 3031),
-    ({"selection": {"points": [{"customdata": {"1": 6}}]}}, None),
-    ({"selection": {"points": [{"x": 1.0}, {"customdata": [3]}]}}, 3),
-    ({"selection": {"points": []}}, None),
-    ({"selection": {"points": [{"customdata": [99999]}]}}, None),
-    ({"selection": {"points": [{"customdata": ["../etc"]}]}}, None),
-    ({"selection": {"points": [{"customdata": [True]}]}}, None),
-    ({"selection": {"points": [{"customdata": [2.5]}]}}, None),
-    ({"selection": {"points": "junk"}}, None),
-    (None, None),
-    ({}, None),
-])
-def test_selected_index_from_plotly_events(event, expected):
-    assert lt.selected_index(event, 10000) == expected

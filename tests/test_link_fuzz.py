@@ -70,7 +70,7 @@ def _choice_values(options: list[str], convert) -> st.SearchStrategy[Value]:
 VALUES = {
     "model": _choice_values(catalog.bundle_names(), str),
     "digit": _choice_values([str(d) for d in range(10)], int),
-    # [-3, 3] is inside every model's slider bounds (cvae.latent.view_bounds), and no
+    # [-3, 3] is inside the slider range (cvae.explorer.SLIDER_BOUNDS, ±12 for every model), and no
     # model's codes come anywhere near +-1000
     "z1": _number_values(-3.0, 3.0, whole=False, outside=(-1000.0, 1000.0)),
     "z2": _number_values(-3.0, 3.0, whole=False, outside=(-1000.0, 1000.0)),

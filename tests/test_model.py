@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from cvae.fitting import Trainer
 from cvae.model import VAE
 from cvae.recipes import RECIPES, Recipe, get_recipe
-from cvae.training import Trainer
 
 
 def tiny_batch(n: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,9 @@ import pytest
 from conftest import ROOT, WEIGHTS, shipped_bundles
 
 import cvae
-from cvae import evaluate
+from cvae.bounds import iwae_log_px, iwae_mc_se, iwae_per_class, marginal_log_px, mean_elbo
+from cvae.cli import evaluate
 from cvae.data import Split
-from cvae.evaluation import iwae_log_px, iwae_mc_se, iwae_per_class, marginal_log_px, mean_elbo
 
 REQUIRED = ("class-prior-2d", "cvae-style-2d", "tutorial-2d", "tutorial-50d", "tfp-16d")
 
@@ -68,7 +68,7 @@ def test_class_prior_marginal_bound_is_below_the_conditional_one(class_prior_2d,
 
 
 def test_evaluate_cli_runs_as_a_module():
-    proc = subprocess.run([sys.executable, "-m", "cvae.evaluate", str(WEIGHTS / "mlp-20d"),
+    proc = subprocess.run([sys.executable, "-m", "cvae.cli.evaluate", str(WEIGHTS / "mlp-20d"),
                            "--iw", "2"], capture_output=True, text=True, cwd=ROOT,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

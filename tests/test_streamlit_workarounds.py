@@ -1,24 +1,91 @@
-"""The server keeps its models warm: no per-run Keras reset, long-lived objects frozen."""
+"""The Streamlit workarounds: what `apply()` patches, and that it patches nothing it does
+not know. Patching runs in a fresh interpreter (the patch is process-wide and permanent)."""
 
 from __future__ import annotations
 
-import gc
+import json
+import logging
+import os
+import subprocess
 import sys
-import types
+import textwrap
+from pathlib import Path
 
 from cvae import streamlit_workarounds
 
+ROOT = Path(__file__).resolve().parents[1]
 
-def test_reruns_no_longer_reset_keras_or_collect_long_lived_objects(monkeypatch):
-    from streamlit.runtime.scriptrunner import script_runner
+# Stub Keras with a counting clear_session, apply the workarounds, then call the hook
+# Streamlit calls after every script run; report what ran and what was logged.
+PROBE = textwrap.dedent("""
+    import json, logging, sys, types
+    records = []
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append([record.levelname, record.getMessage()])
+    logging.getLogger("cvae").addHandler(Keep())
+    logging.getLogger("cvae").setLevel(logging.INFO)
 
     resets = []
-    keras = types.SimpleNamespace(backend=types.SimpleNamespace(
-        clear_session=lambda *a, **k: resets.append(1)))
-    monkeypatch.setitem(sys.modules, "keras", keras)
-    monkeypatch.setattr(script_runner, "_clean_problem_modules",
-                        script_runner._clean_problem_modules)
-    streamlit_workarounds.keep_models_warm()
+    backend = types.SimpleNamespace(clear_session=lambda *a, **k: resets.append(1))
+    sys.modules["keras"] = types.SimpleNamespace(backend=backend)
+    from streamlit.runtime.scriptrunner import script_runner
+    from cvae import streamlit_workarounds
+
+    script_runner._clean_problem_modules()  # upstream, before apply(): resets Keras
+    before = len(resets)
+    first = streamlit_workarounds.apply()
+    second = streamlit_workarounds.apply()
     script_runner._clean_problem_modules()  # what Streamlit calls after every script run
-    assert resets == []
-    assert gc.get_freeze_count() > 0
+    print(json.dumps({"before": before, "after": len(resets) - before, "applied": first,
+                      "again": second, "log": records}))
+""")
+
+
+def _probe(**env: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_apply_stops_the_per_run_keras_reset_and_logs_it():
+    out = _probe(CVAE_NO_WORKAROUNDS="")
+    assert out["before"] == 1  # the stub is wired up: upstream really calls clear_session
+    assert out["after"] == 0
+    assert len(out["applied"]) == 1 and "_clean_problem_modules" in out["applied"][0]
+    assert out["again"] == out["applied"]  # idempotent
+    infos = [msg for level, msg in out["log"] if level == "INFO"]
+    assert len(infos) == 1 and "clear_session" in infos[0]
+    assert not [msg for level, msg in out["log"] if level == "WARNING"]
+
+
+def test_switched_off_by_the_environment():
+    out = _probe(CVAE_NO_WORKAROUNDS="1")
+    assert out["before"] == 1 and out["after"] == 1  # Streamlit's reset still runs
+    assert out["applied"] == []
+    assert any("switched off" in msg for _, msg in out["log"])
+
+
+def test_an_unverified_streamlit_is_left_alone_with_a_warning(monkeypatch, caplog):
+    from streamlit.runtime.scriptrunner import script_runner
+
+    upstream = script_runner._clean_problem_modules
+    monkeypatch.setattr(streamlit_workarounds, "_applied", None)
+    monkeypatch.setattr(streamlit_workarounds, "_streamlit_version", lambda: "1.99.0")
+    monkeypatch.delenv("CVAE_NO_WORKAROUNDS", raising=False)
+    with caplog.at_level(logging.INFO, logger="cvae.streamlit_workarounds"):
+        assert streamlit_workarounds.apply() == []
+    assert script_runner._clean_problem_modules is upstream
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("1.99.0" in w and "not patching" in w for w in warnings)
+
+
+def test_verified_range_is_by_minor_version():
+    assert streamlit_workarounds._verified("1.67.0")
+    assert streamlit_workarounds._verified("1.67.3")
+    assert not streamlit_workarounds._verified("1.66.9")
+    assert not streamlit_workarounds._verified("1.68.0")
+    assert not streamlit_workarounds._verified("2.0")
+    assert not streamlit_workarounds._verified("nightly")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import cvae
-from cvae import bundle, train
-from cvae.training import ProgressRecorder
+from cvae import bundle
+from cvae.cli import train
+from cvae.fitting import ProgressRecorder
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +96,24 @@ def test_resuming_with_other_settings_is_refused(tiny_mnist, tmp_path, monkeypat
     with pytest.raises(SystemExit, match="--fresh"):
         train.main(_args(tiny_mnist, out))
     assert train.main([*_args(tiny_mnist, out, epochs=1), "--fresh"]) == 0
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _recorded_commands() -> set[str]:
+    records = [json.loads(p.read_text())["training"]
+               for p in (ROOT / "weights").glob("*/config.json")]
+    records.append(json.loads((ROOT / "weights" / "judge" / "judge.json").read_text()))
+    return {" ".join(shlex.split(r["command"])[:3]) for r in records}
+
+
+def test_the_commands_recorded_in_the_shipped_bundles_still_run():
+    commands = _recorded_commands()
+    assert commands == {"python -m cvae.train", "python -m cvae.judge"}
+    for command in sorted(commands):
+        module = command.split()[-1]
+        proc = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith(f"usage: {command} ")  # what new bundles record

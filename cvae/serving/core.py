@@ -40,7 +40,7 @@ def _pad(a: np.ndarray, size: int) -> np.ndarray:
 class ModelCore:
     """Decode latent codes and encode digits for one model, in compiled batched calls."""
 
-    def __init__(self, vae: Any, warm: bool = True) -> None:
+    def __init__(self, vae: Any) -> None:
         import tensorflow as tf
 
         self.vae = vae
@@ -59,8 +59,7 @@ class ModelCore:
 
         self._decode_fn = decode
         self._encode_fn = encode
-        if warm:
-            self.warm_up()
+        self.warm_up()
 
     # --- facts about the model ---------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Training through ``keras.Model.fit``: progress bar, XLA, resumable state for free.
 
 `Trainer` wraps a `VAE`'s network with the recipe's objective; `ProgressRecorder` keeps the
-per-epoch ELBO history and a grid of samples decoded from fixed latent points (the
-tutorial's GIF, as data) in the resumable state folder next to the output bundle.
+per-epoch ELBO history and, per epoch, `N_FIXED` samples decoded from fixed latent points
+(the tutorial's GIF, as data; the page shows them 2 x 8) in the resumable state folder next
+to the output bundle. ``python -m cvae.train`` (`cvae.cli.train`) drives them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tensorflow as tf
 from cvae.model import VAE
 from cvae.recipes import NUM_CLASSES
 
-N_FIXED = 16  # samples per progress grid
+N_FIXED = 16  # samples per progress grid (one per class first, then 0-5 again)
 
 
 class Trainer(keras.Model):

@@ -1,4 +1,4 @@
-"""``python -m cvae.evaluate weights/NAME [--iw K] [--json]``: measure a bundle.
+"""``python -m cvae.cli.evaluate weights/NAME [--iw K] [--json]``: measure a bundle.
 
 Prints the binarized-test-set ELBO and the IWAE bound with K importance samples, in nats
 per digit, next to the figures recorded in the bundle. Runs offline on the test split
@@ -17,7 +17,7 @@ from cvae.data import DataError, load_test_split
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cvae.evaluate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m cvae.cli.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bundle", type=Path, help="bundle folder, e.g. weights/tutorial-2d")
     parser.add_argument("--iw", type=int, default=1000, metavar="K",
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         import cvae
-        from cvae.evaluation import evaluate, keras_progress
+        from cvae.bounds import evaluate, keras_progress
 
         model = cvae.load(args.bundle)
         split = load_test_split(args.data)
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         result = evaluate(model, split, iw_k=args.iw, seed=seed, iw_n=args.iw_n,
                           progress=None if args.json else keras_progress())
     except (BundleError, DataError) as exc:
-        print(f"cvae.evaluate: {exc}", file=sys.stderr)
+        print(f"cvae.cli.evaluate: {exc}", file=sys.stderr)
         return 2
 
     recorded = {k: model.metrics.get(k) for k in ("test_elbo", "test_iwae", "iwae_k")}

@@ -1,4 +1,4 @@
-"""``python -m cvae.report``: the README's model table, read from the shipped bundles.
+"""``python -m cvae.cli.report``: the README's model table, read from the shipped bundles.
 
 Every figure comes from a bundle's ``metrics.json`` as its training run recorded it (and as
 ``tests/test_shipped_bundles.py`` re-derives it); nothing here is typed in by hand.
@@ -54,7 +54,7 @@ def model_table(root: Path | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cvae.report", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cvae.cli.report", description=__doc__)
     parser.add_argument("--weights", type=Path, help="bundle folder root (default weights/)")
     args = parser.parse_args(argv)
     print(model_table(args.weights))
