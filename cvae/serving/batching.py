@@ -1,7 +1,7 @@
 """One model core shared by many sessions, with their requests batched into compiled calls.
 
-`BatchingCore` wraps a `cvae.serving.core.ModelCore`. Each decode or encode request becomes an item
-in a queue; one daemon worker thread takes everything queued (up to ``max_rows`` rows per
+`BatchingCore` wraps a `cvae.serving.core.ModelCore`. Each decode or encode request becomes an
+item in a queue; one daemon worker thread takes everything queued (up to ``max_rows`` rows per
 kind), concatenates the rows, runs one compiled call per kind and hands each caller its own
 slice through a `concurrent.futures.Future`. A request that arrives while the worker is idle
 is dispatched at once (``max_wait`` defaults to 0), so a lone request pays only a queue
@@ -10,10 +10,9 @@ next batch together. Per-request labels are kept row by row. A request that fail
 shape, missing labels) fails only its own future: inputs are checked before batching, and a
 batch whose compiled call raises is retried request by request.
 
-For the app (the lead wires it)::
+`cvae.serving.registry` wraps every core it loads (unless ``CVAE_BATCHING=0``)::
 
-    from cvae.serving.batching import load_batching_core
-    core = load_batching_core(catalog.bundle_path(name))   # in st.cache_resource
+    core = load_batching_core(catalog.bundle_path(name))
     probs = core.decode(z, labels)                          # same signature as ModelCore
     fut = core.submit_decode(z, labels)                     # concurrent.futures.Future
     probs = await asyncio.wrap_future(fut)                  # from an asyncio handler
