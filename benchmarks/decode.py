@@ -36,9 +36,9 @@ def run(quick: bool) -> dict[str, Any]:
     import tensorflow as tf
 
     from cvae.catalog import bundle_path
-    from cvae.serving.core import load_core
     from cvae.data import load_test_split
     from cvae.explorer import build_view
+    from cvae.serving.core import load_core
 
     core = load_core(bundle_path("class-prior-2d"))
     split = load_test_split()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from apptest_helpers import (
+
+from cvae import catalog
+from tests.harness.apptest import (
     assert_healthy,
     class_grid,
     decoded_digit,
@@ -13,8 +15,6 @@ from apptest_helpers import (
     run_app,
     widget_values,
 )
-
-from cvae import catalog
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +117,9 @@ def test_switching_models_recentres_even_when_the_link_holds_a_point():
     assert (at.slider(key="z1").value, at.slider(key="z2").value) == (0.5, -1.25)
     at.selectbox(key="model").set_value("class-prior-2d").run()
     assert_healthy(at)
-    from cvae.serving.core import load_core
     from cvae.data import load_test_split
     from cvae.explorer import build_view
+    from cvae.serving.core import load_core
 
     view = build_view(load_core(catalog.bundle_path("class-prior-2d")), load_test_split())
     assert (at.slider(key="z1").value, at.slider(key="z2").value) == view.start_point(3)

@@ -10,10 +10,10 @@ import keras
 import numpy as np
 import pytest
 
-from cvae.serving.batching import BatchingCore
-from cvae.serving.core import ModelCore
 from cvae.model import VAE
 from cvae.recipes import get_recipe
+from cvae.serving.batching import BatchingCore
+from cvae.serving.core import ModelCore
 
 
 @pytest.fixture(scope="module")

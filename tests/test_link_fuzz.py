@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from apptest_helpers import run_app, widget_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cvae import catalog
+from tests.harness.apptest import run_app, widget_values
 
 N_LINKS = int(os.environ.get("CVAE_FUZZ_LINKS", "1000"))
 DEFAULTS = {"model": "class-prior-2d", "digit": 8, "n": 15, "span": 0.95}

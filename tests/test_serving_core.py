@@ -8,9 +8,9 @@ import keras
 import numpy as np
 import pytest
 
-from cvae.serving.core import ModelCore, bucket_for
 from cvae.model import VAE
 from cvae.recipes import get_recipe
+from cvae.serving.core import ModelCore, bucket_for
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, WEIGHTS, shipped_bundles
 
 import cvae
 from cvae import evaluate
 from cvae.data import Split
 from cvae.evaluation import iwae_log_px, iwae_mc_se, iwae_per_class, marginal_log_px, mean_elbo
+from tests.harness.bundles import shipped_bundles
+from tests.harness.paths import ROOT, WEIGHTS
 
 REQUIRED = ("class-prior-2d", "cvae-style-2d", "tutorial-2d", "tutorial-50d", "tfp-16d")
 
@@ -124,8 +125,8 @@ def test_bundles_are_loadable_by_the_public_api():
 def test_every_models_codes_fit_the_slider_range(path, test_split):
     """The sliders share one range across models (see cvae.explorer.SLIDER_LIMIT); every
     test digit's code and every class centre must be reachable with them."""
-    from cvae.serving.core import ModelCore
     from cvae.explorer import SLIDER_LIMIT, build_view
+    from cvae.serving.core import ModelCore
 
     view = build_view(ModelCore(cvae.load(path)), test_split)
     points = np.concatenate([view.coords, view.centre_coords])
