@@ -1,4 +1,5 @@
-"""The Streamlit page, driven headlessly with AppTest (issue 3's acceptance points)."""
+"""The Streamlit page, driven headlessly with AppTest: the default view, class, slider and
+grid changes, model switches, and links (valid, garbage, a picked digit)."""
 
 from __future__ import annotations
 

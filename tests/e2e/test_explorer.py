@@ -1,4 +1,4 @@
-"""The explorer in a real browser, as a person would use it (issue 4).
+"""The explorer in a real browser, as a person would use it.
 
 Every test works through what a visitor sees and touches: sidebar widgets by their labels,
 the keyboard on slider thumbs, a mouse click on a digit in the scatter, links opened in a
