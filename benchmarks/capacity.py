@@ -3,7 +3,7 @@
 ``python -m benchmarks.capacity [--quick] [--soak] [--config "--runner.postScriptGC false"]``
 starts ``streamlit run app.py`` on a free loopback port per configuration (or targets
 ``--url``, loopback only) and ramps visitors that speak Streamlit's own WebSocket protocol
-(`benchmarks.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
+(`tests.harness.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
 run, then acts every ``--think`` s (± 50 %): latent slider steps and drag bursts (fragment
 reruns), class changes, grid-size changes, the odd model switch. Every answer is checked
 against the visitor's own state (a mismatch counts as a cross-session mix-up); latency is
@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks import harness
-from benchmarks.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
+from benchmarks.common import cpu_seconds, rss_mb, thread_count
+from tests.harness import server
+from tests.harness.paths import ROOT
+from tests.harness.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
 
-RESULTS = harness.ROOT / "benchmarks" / "results" / "capacity.json"
-SOAK_RESULTS = harness.ROOT / "benchmarks" / "results" / "capacity_soak.json"
+RESULTS = ROOT / "benchmarks" / "results" / "capacity.json"
+SOAK_RESULTS = ROOT / "benchmarks" / "results" / "capacity_soak.json"
 STEPS = (10, 20, 40, 70, 100, 140)
 QUICK_STEPS = (10, 20, 40, 70)
 MODELS = ("class-prior-2d", "mlp-20d", "tfp-16d")
@@ -221,7 +223,7 @@ def _proc_sample(pid: int | None) -> tuple[float, float] | None:
     if pid is None:
         return None
     try:
-        return time.monotonic(), harness.cpu_seconds(pid)
+        return time.monotonic(), cpu_seconds(pid)
     except OSError:
         return None
 
@@ -258,8 +260,8 @@ async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, 
                "errors_sample": shared.errors[-3:]}
         if pid is not None and cpu0 and cpu1:
             row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
-            row["server_rss_mb"] = round(harness.rss_mb(pid), 1)
-            row["server_threads"] = harness.thread_count(pid)
+            row["server_rss_mb"] = round(rss_mb(pid)["rss_mb"], 1)
+            row["server_threads"] = thread_count(pid)
         rows.append(row)
         print(_row_line(row), flush=True)
     shared.stop.set()
@@ -355,7 +357,7 @@ def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: 
     check_loopback(url)
     names = list(models or MODELS)
     before = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=1, models=names)
-    rss0 = harness.rss_mb(pid) if pid else None
+    rss0 = rss_mb(pid)["rss_mb"] if pid else None
     start = time.perf_counter()
     failures = _run_async(_short_sessions(url, sessions, 20, names))
     served_s = time.perf_counter() - start
@@ -366,7 +368,7 @@ def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: 
             "sessions_seconds": round(served_s, 1), "before": b, "after": a,
             "p50_creep": round(a["p50_ms"] / b["p50_ms"], 2) if a["p50_ms"] and b["p50_ms"]
             else None,
-            "rss_mb_before": rss0, "rss_mb_after": harness.rss_mb(pid) if pid else None}
+            "rss_mb_before": rss0, "rss_mb_after": rss_mb(pid)["rss_mb"] if pid else None}
 
 
 def _background_load() -> list[str]:
@@ -384,7 +386,7 @@ def _background_load() -> list[str]:
     return busy
 
 
-# The server before issue 11 (a full GC after every run, each request decoded on its own),
+# Three servers: the old one (a full GC after every run, each request decoded on its own),
 # with the GC fix only, and as shipped (GC fix and the batching core).
 CONFIGS = ("CVAE_BATCHING=0 --runner.postScriptGC true", "CVAE_BATCHING=0", "")
 
@@ -395,14 +397,14 @@ def _with_server(config: str, fn: Any) -> dict[str, Any]:
     tokens = shlex.split(config)
     env = dict(t.split("=", 1) for t in tokens if re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t))
     flags = [t for t in tokens if not re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t)]
-    port = harness.free_port()
-    proc = harness.start_server(port, flags, env=env)
+    port = server.free_port()
+    proc = server.start_server(port, flags, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        harness.wait_healthy(base, proc)
+        server.wait_healthy(base, proc)
         return fn(base, proc.pid)
     finally:
-        harness.stop_server(proc)
+        server.stop_server(proc)
 
 
 def main(argv: list[str] | None = None) -> None:

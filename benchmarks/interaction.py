@@ -51,7 +51,8 @@ def import_seconds() -> float:
 def browser(quick: bool) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, LAUNCH, open_app, running_app
+    from tests.harness.browser import CHROMIUM, LAUNCH, open_app
+    from tests.harness.server import running_app
 
     if not CHROMIUM.is_file():
         return {"skipped": f"no Chromium at {CHROMIUM}"}

@@ -81,7 +81,7 @@ def central_digit(base: str, model: str) -> tuple[float, float]:
 
 
 def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
-    from tests.e2e.test_map import to_page
+    from tests.harness.latent_map import to_page
 
     cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
     page.mouse.move(cx, cy)
@@ -99,7 +99,7 @@ def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
 
 
 def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
-    from tests.e2e.conftest import wait_idle
+    from tests.harness.browser import wait_idle
 
     out = []
     for i in range(presses):
@@ -118,8 +118,9 @@ def run(quick: bool) -> dict[str, Any]:
     """All the live figures (see the module docstring)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, LAUNCH, VIEWPORT, open_app, running_app, wait_idle
-    from tests.e2e.test_map import map_frame, to_page
+    from tests.harness.browser import CHROMIUM, LAUNCH, VIEWPORT, open_app, wait_idle
+    from tests.harness.latent_map import map_frame, to_page
+    from tests.harness.server import running_app
 
     if not CHROMIUM.is_file():
         return {"skipped": f"no Chromium at {CHROMIUM}"}

@@ -10,7 +10,7 @@ folder), waits for health, then checks:
    page, the health check, a linked view ``/?model=..&digit=..&z1=..``, an upload-endpoint
    request and the ``/_stcore/stream`` WebSocket handshake) and each must be answered by one
    replica (nginx's ``X-Served-By`` header); both replicas must get visitors;
-2. a real page run through nginx per model (Streamlit's protocol, `benchmarks.st_protocol`),
+2. a real page run through nginx per model (Streamlit's protocol, `tests.harness.st_protocol`),
    then each replica's RSS with all models loaded;
 3. failover: one replica is killed (SIGKILL) while visitors keep requesting; every request
    must still answer 200, the dead replica's visitors move to the survivor and stay there,
@@ -30,10 +30,8 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,17 +42,13 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+from tests.harness.nginx import NGINX_CONF, loopback_conf
+from tests.harness.paths import ROOT
+from tests.harness.server import free_port
+
 RESULTS = ROOT / "benchmarks" / "results" / "replicas.json"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MODELS = ("class-prior-2d", "tutorial-2d", "tutorial-50d", "tfp-16d", "mlp-20d")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -62,32 +56,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024.0, 1)
     return float("nan")
-
-
-def loopback_conf(template: str, upstreams: list[str], port: int, prefix: Path) -> str:
-    """``deploy/nginx.conf`` for loopback: these upstreams, this port, files under prefix."""
-    servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=10s;" for u in upstreams)
-    conf, n = re.subn(r"# replicas:begin\n.*?# replicas:end",
-                      f"# replicas:begin\n{servers}\n        # replicas:end", template,
-                      flags=re.S)
-    conf, m = re.subn(r"# listen:begin\n.*?# listen:end",
-                      f"# listen:begin\n        listen 127.0.0.1:{port};\n        # listen:end",
-                      conf, flags=re.S)
-    if n != 1 or m != 1:
-        raise ValueError("deploy/nginx.conf lost its replicas:/listen: markers")
-    conf = re.sub(r"^pid .*;$", f"pid {prefix}/nginx.pid;", conf, flags=re.M)
-    conf = re.sub(r"^error_log .*;$", f"error_log {prefix}/error.log warn;", conf, flags=re.M)
-    conf = re.sub(r"^worker_processes .*;$", "worker_processes 1;", conf, flags=re.M)
-    temps = "".join(f"    {k}_temp_path {prefix}/{k};\n"
-                    for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    user = f"user {_user()};\n" if os.geteuid() == 0 else ""  # root: workers stay root
-    return user + conf.replace("http {\n", "http {\n" + temps, 1)
-
-
-def _user() -> str:
-    import pwd
-
-    return pwd.getpwuid(os.geteuid()).pw_name
 
 
 class Stack:
@@ -209,10 +177,7 @@ def run_rounds(base: str, sessions: list[requests.Session], rounds: int,
 
 async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str, Any]:
     """A real page run through nginx (Streamlit's protocol) with an optional route cookie."""
-    try:
-        from benchmarks.st_protocol import StSession
-    except ImportError:  # the protocol client ships with benchmarks/capacity.py
-        return {"query": query, "skipped": "benchmarks/st_protocol.py not available"}
+    from tests.harness.st_protocol import StSession
 
     class CookieSession(StSession):
         async def __aenter__(self) -> StSession:

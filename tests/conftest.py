@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-WEIGHTS = ROOT / "weights"
-
-
-def shipped_bundles() -> list[Path]:
-    """Every bundle folder committed under weights/."""
-    return sorted(p.parent for p in WEIGHTS.glob("*/config.json"))
+from tests.harness.paths import WEIGHTS
 
 
 @pytest.fixture(scope="session")

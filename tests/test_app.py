@@ -1,11 +1,14 @@
-"""The Streamlit page, driven headlessly with AppTest (issue 3's acceptance points)."""
+"""The Streamlit page, driven headlessly with AppTest: the default view, class, slider and
+grid changes, model switches, and links (valid, garbage, a picked digit)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from apptest_helpers import (
+
+from cvae import catalog
+from tests.harness.apptest import (
     assert_healthy,
     class_grid,
     decoded_digit,
@@ -13,8 +16,6 @@ from apptest_helpers import (
     run_app,
     widget_values,
 )
-
-from cvae import catalog
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 
-from benchmarks import capacity, harness
-from benchmarks.st_protocol import (
+from benchmarks import capacity
+from tests.harness import server
+from tests.harness.st_protocol import (
     Widget,
     check_loopback,
     rerun_message,
@@ -70,15 +71,15 @@ def test_max_visitors_stops_at_the_first_miss():
 @pytest.mark.slow
 def test_two_visitors_against_a_real_server():
     """Two protocol-level visitors act for a few seconds: no errors, no mix-ups."""
-    port = harness.free_port()
-    proc = harness.start_server(port)
+    port = server.free_port()
+    proc = server.start_server(port)
     base = f"http://127.0.0.1:{port}"
     try:
-        harness.wait_healthy(base, proc)
+        server.wait_healthy(base, proc)
         result = capacity.run_capacity(base, [2], 6.0, think_s=0.5, pid=proc.pid,
                                        models=["class-prior-2d"])
     finally:
-        harness.stop_server(proc)
+        server.stop_server(proc)
     (row,) = result["steps"]
     assert row["actions"] > 0
     assert row["errors"] == 0 and row["open_errors"] == 0, row["errors_sample"]

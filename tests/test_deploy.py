@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.replicas import NGINX_CONF, loopback_conf
+from tests.harness.nginx import NGINX_CONF, loopback_conf
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -1,4 +1,4 @@
-"""Bring-your-own digit: MNIST-style preprocessing of uploads and drawings (issue 7)."""
+"""Bring-your-own digit: MNIST-style preprocessing of uploads and drawings ."""
 
 from __future__ import annotations
 

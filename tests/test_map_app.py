@@ -13,10 +13,10 @@ import json
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_healthy, decoded_digit, image_url, map_data, run_app
 from PIL import Image
 
 from cvae import digit_input, latent_map
+from tests.harness.apptest import assert_healthy, decoded_digit, image_url, map_data, run_app
 
 
 def _map(at) -> dict:

@@ -8,12 +8,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, WEIGHTS, shipped_bundles
 
 import cvae
 from cvae.bounds import iwae_log_px, iwae_mc_se, iwae_per_class, marginal_log_px, mean_elbo
 from cvae.cli import evaluate
 from cvae.data import Split
+from tests.harness.bundles import shipped_bundles
+from tests.harness.paths import ROOT, WEIGHTS
 
 REQUIRED = ("class-prior-2d", "cvae-style-2d", "tutorial-2d", "tutorial-50d", "tfp-16d")
 

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import (
-    _require_chromium,
+from tests.harness.browser import (
     image_src,
     open_app,
-    running_app,
+    require_chromium,
     wait_idle,
     wait_image_change,
 )
+from tests.harness.server import running_app
 
 ANALOGY = "p(x | z, y) for y = 0…9"
 
@@ -22,7 +22,7 @@ ANALOGY = "p(x | z, y) for y = 0…9"
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """The page with the plain sliders (the panel is the same with the latent map)."""
-    _require_chromium()
+    require_chromium()
     with running_app("streamlit-server-analogy.log", env={"CVAE_DISABLE_PAD": "1"}) as (
             base, _):
         yield base

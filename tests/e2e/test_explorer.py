@@ -1,4 +1,4 @@
-"""The explorer in a real browser, as a person would use it (issue 4).
+"""The explorer in a real browser, as a person would use it.
 
 Every test works through what a visitor sees and touches: sidebar widgets by their labels,
 the keyboard on slider thumbs, a mouse click on a digit in the scatter, links opened in a
@@ -17,16 +17,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import (
-    _require_chromium,
+from tests.harness.browser import (
     image_src,
     open_app,
-    running_app,
+    require_chromium,
     save_screenshot,
     wait_idle,
     wait_image_change,
     wait_rendered,
 )
+from tests.harness.server import running_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -154,7 +154,7 @@ def server() -> Iterator[str]:
     """These tests drive the plain widgets: the page without the latent map
     (``CVAE_DISABLE_PAD=1``: the decoded digit as an image beside the Plotly scatter); the
     map is covered by test_map.py."""
-    _require_chromium()
+    require_chromium()
     with running_app("streamlit-server-plain.log", env={"CVAE_DISABLE_PAD": "1"}) as (base, _):
         yield base
 

@@ -14,7 +14,9 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from tests.e2e.conftest import VIEWPORT, _require_chromium, open_app, running_app, wait_idle
+from tests.harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
+from tests.harness.latent_map import map_frame, to_page
+from tests.harness.server import running_app
 
 TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
 
@@ -33,24 +35,6 @@ RAF_DRAG = """async ([cx, cy, r, frames, type]) => {
 
 def query(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
-
-
-def map_frame(page) -> dict[str, float]:
-    """The map's plot frame in page pixels and view units."""
-    canvas = page.locator(".map-canvas")
-    canvas.scroll_into_view_if_needed()
-    page.wait_for_selector(".cvae-map[data-points][data-frame]", timeout=120_000)
-    box = canvas.bounding_box()
-    x0, x1, y0, y1, left, top, w, h = map(
-        float, page.locator(".cvae-map").get_attribute("data-frame").split(","))
-    return {"x0": x0, "x1": x1, "y0": y0, "y1": y1, "left": box["x"] + left,
-            "top": box["y"] + top, "w": w, "h": h}
-
-
-def to_page(frame: dict, x: float, y: float) -> tuple[float, float]:
-    x, y = float(x), float(y)
-    return (frame["left"] + (x - frame["x0"]) / (frame["x1"] - frame["x0"]) * frame["w"],
-            frame["top"] + (frame["y1"] - y) / (frame["y1"] - frame["y0"]) * frame["h"])
 
 
 def wait_point_in_url(page, old: dict, timeout_ms: float = 60_000) -> dict:
@@ -173,7 +157,7 @@ def test_a_slider_move_sends_no_point_data(map_page):
 
 
 def test_without_the_component_sliders_and_scatter_still_work(browser):
-    _require_chromium()
+    require_chromium()
     with running_app("streamlit-server-nomap.log", env={"CVAE_DISABLE_PAD": "1"}) as (base, _):
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
@@ -196,7 +180,7 @@ def test_without_the_component_sliders_and_scatter_still_work(browser):
 
 
 def test_live_decoding_works_under_a_base_url_path(browser):
-    _require_chromium()
+    require_chromium()
     env = {"STREAMLIT_SERVER_BASE_URL_PATH": "demo"}
     with running_app("streamlit-server-base.log", env=env, base_path="/demo") as (base, _):
         context = browser.new_context(viewport=VIEWPORT)

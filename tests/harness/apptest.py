@@ -1,13 +1,15 @@
-"""Small helpers for driving app.py with Streamlit's AppTest."""
+"""Helpers for driving app.py with Streamlit's AppTest: open a session (optionally from a
+link) and read what the page shows."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+from tests.harness.paths import ROOT
+
+APP = ROOT / "app.py"
 
 
 def run_app(query: dict[str, str | list[str]] | None = None, timeout: float = 180) -> AppTest:
@@ -42,10 +44,12 @@ def decoded_digit(at: AppTest) -> str:
 
 
 def class_grid(at: AppTest) -> str:
+    """The media URL of the class-mean-shifted grid."""
     return image_url(at, "offset by the class")
 
 
 def widget_values(at: AppTest) -> dict[str, object]:
+    """The values of the page's main widgets, by key."""
     keys = ("model", "digit", "z1", "z2", "n", "span")
     out: dict[str, object] = {}
     for kind in ("selectbox", "radio", "slider"):
@@ -56,5 +60,6 @@ def widget_values(at: AppTest) -> dict[str, object]:
 
 
 def assert_healthy(at: AppTest) -> None:
+    """Fail if the page shows an exception or an error."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

@@ -1,6 +1,6 @@
-"""Start and stop `streamlit run app.py` for benchmarks (free port, health check, /proc stats).
+"""``streamlit run app.py`` on a free loopback port: start, health check, stop.
 
-Kept separate from tests/e2e/conftest.py so benchmarks need neither pytest nor Chromium.
+Needs neither pytest nor a browser, so benchmarks use it as the tests do.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from tests.harness.paths import ARTIFACTS, ROOT
 
 
 def free_port() -> int:
@@ -63,24 +64,19 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS) of ``pid`` in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds consumed so far by ``pid`` (all threads)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def thread_count(pid: int) -> int:
-    """Number of threads of ``pid``."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("Threads:"):
-            return int(line.split()[1])
-    return 0
+@contextmanager
+def running_app(log_name: str = "streamlit-server.log", env: dict[str, str] | None = None,
+                base_path: str = "", extra_args: list[str] | None = None,
+                timeout: float = 180.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run app.py`` on a free port, answering its health check; stopped on
+    exit. Yields the base URL (ending in ``base_path``, which must match the server's
+    ``server.baseUrlPath``) and the server process; its log goes to tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = start_server(port, extra_args, log=ARTIFACTS / log_name, env=env)
+    base = f"http://127.0.0.1:{port}{base_path}"
+    try:
+        wait_healthy(base, proc, timeout)
+        yield base, proc
+    finally:
+        stop_server(proc)

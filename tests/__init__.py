@@ -1,0 +1,1 @@
+"""The project's tests; `tests.harness` is the code tests and benchmarks share."""

@@ -1,0 +1,25 @@
+"""The latent map on the page: its plot frame, and latent points in page pixels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def map_frame(page: Any) -> dict[str, float]:
+    """The map's plot frame in page pixels and view units (waits until the map has drawn
+    its points)."""
+    canvas = page.locator(".map-canvas")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_selector(".cvae-map[data-points][data-frame]", timeout=120_000)
+    box = canvas.bounding_box()
+    x0, x1, y0, y1, left, top, w, h = map(
+        float, page.locator(".cvae-map").get_attribute("data-frame").split(","))
+    return {"x0": x0, "x1": x1, "y0": y0, "y1": y1, "left": box["x"] + left,
+            "top": box["y"] + top, "w": w, "h": h}
+
+
+def to_page(frame: dict, x: float, y: float) -> tuple[float, float]:
+    """The page pixel of view point (``x``, ``y``) in a `map_frame`."""
+    x, y = float(x), float(y)
+    return (frame["left"] + (x - frame["x0"]) / (frame["x1"] - frame["x0"]) * frame["w"],
+            frame["top"] + (frame["y1"] - y) / (frame["y1"] - frame["y0"]) * frame["h"])

@@ -1,0 +1,37 @@
+"""``deploy/nginx.conf`` rendered for replicas on loopback (used by benchmarks.replicas)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from tests.harness.paths import ROOT
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+def loopback_conf(template: str, upstreams: list[str], port: int, prefix: Path) -> str:
+    """``deploy/nginx.conf`` for loopback: these upstreams, this port, files under prefix."""
+    servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=10s;" for u in upstreams)
+    conf, n = re.subn(r"# replicas:begin\n.*?# replicas:end",
+                      f"# replicas:begin\n{servers}\n        # replicas:end", template,
+                      flags=re.S)
+    conf, m = re.subn(r"# listen:begin\n.*?# listen:end",
+                      f"# listen:begin\n        listen 127.0.0.1:{port};\n        # listen:end",
+                      conf, flags=re.S)
+    if n != 1 or m != 1:
+        raise ValueError("deploy/nginx.conf lost its replicas:/listen: markers")
+    conf = re.sub(r"^pid .*;$", f"pid {prefix}/nginx.pid;", conf, flags=re.M)
+    conf = re.sub(r"^error_log .*;$", f"error_log {prefix}/error.log warn;", conf, flags=re.M)
+    conf = re.sub(r"^worker_processes .*;$", "worker_processes 1;", conf, flags=re.M)
+    temps = "".join(f"    {k}_temp_path {prefix}/{k};\n"
+                    for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    user = f"user {_user()};\n" if os.geteuid() == 0 else ""  # root: workers stay root
+    return user + conf.replace("http {\n", "http {\n" + temps, 1)
+
+
+def _user() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
