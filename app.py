@@ -42,6 +42,8 @@ from cvae.serving import registry
 # Fragments a callback reruns by name.
 LATENT, SCATTER_PANEL, OWN_PANEL = "latent", "scatter", "own"
 
+streamlit_workarounds.apply()  # once per process (idempotent): the server's, or AppTest's
+
 # `streamlit run app.py` imports this file (as a module, not "__main__") for its ASGI app:
 # Streamlit's server plus the live decode routes. The page itself runs as "__main__".
 if __name__ != "__main__":

@@ -1,8 +1,11 @@
 // The live decode channel (cvae/live/protocol.py): a WebSocket opened on first use.
 // Latest position wins; at most MAX_IN_FLIGHT requests unanswered (an answer with seq s
-// acknowledges every request <= s).
+// acknowledges every request <= s). Enough in flight to cover a ~130 ms round trip at one
+// position per frame: with only two, a 100 ms round trip capped the digit at 20 decodes a
+// second. The server decodes only the newest request waiting, so more in flight never
+// queues decodes there.
 
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 8;
 const HEADER_BYTES = 12;
 
 export function liveUrl(path) {
