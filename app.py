@@ -97,8 +97,8 @@ def own_changed() -> None:
     st.rerun([OWN_PANEL, LATENT] + ([] if latent_map.available() else [SCATTER_PANEL]))
 
 
-def on_draw() -> None:
-    page_state().use_drawing((page_state().widget(DRAW) or {}).get("drawing"))
+def on_draw(data_url: str | None) -> None:
+    page_state().use_drawing(data_url)
     own_changed()
 
 
@@ -255,8 +255,7 @@ def own_digit_panel(svc: ModelService) -> None:
                "at 0.5) and encoded by the model; it appears on the map as a star.")
     draw_col, upload_col, seen_col, recon_col = st.columns([1.1, 1.3, 1, 1], gap="medium")
     with draw_col:
-        drawn = (page.widget(DRAW) or {}).get("drawing")
-        if latent_map.drawing(key=DRAW, current=drawn, on_change=on_draw) is None:
+        if not latent_map.drawing(key=DRAW, on_change=on_draw):
             st.caption("Drawing is unavailable here; upload a picture instead.")
     with upload_col:
         st.file_uploader("Upload a digit", type=["png", "jpg", "jpeg"], key=UPLOAD,

@@ -195,11 +195,22 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
     return True
 
 
-def drawing(*, key: str, current: str | None, on_change: Callable[[], None]) -> Any | None:
-    """Mount the drawing canvas; None when it is unavailable. The drawing (a PNG data URL,
-    or None after Clear) is ``st.session_state[key]["drawing"]``."""
+def _drawn(key: str) -> str | None:
+    """The canvas's current drawing (a PNG data URL), or None."""
+    import streamlit as st
+
+    value = st.session_state.get(key)
+    drawn = value.get("drawing") if isinstance(value, dict) else None
+    return drawn if isinstance(drawn, str) else None
+
+
+def drawing(*, key: str, on_change: Callable[[str | None], None]) -> bool:
+    """Mount the drawing canvas; False when it is unavailable. Each finished stroke calls
+    ``on_change`` with the canvas as a PNG data URL (None after Clear); a rerun redraws
+    the current drawing."""
     render = _renderer(DRAW)
     if render is None:
-        return None
-    return render(key=key, data={"drawing": current}, on_drawing_change=on_change,
-                  width="content")
+        return False
+    render(key=key, data={"drawing": _drawn(key)},
+           on_drawing_change=lambda: on_change(_drawn(key)), width="content")
+    return True
