@@ -168,7 +168,7 @@ if __name__ == "__main__":  # the page run (see `app` above)
                 st.rerun()
 
     st.markdown(f"### {svc.info.title}")
-    st.caption(f"`{model}` · latent {svc.latent} · test ELBO {svc.info.metrics.test_elbo:.1f} "
+    st.caption(f"`{model}` · latent {svc.view.latent} · test ELBO {svc.info.metrics.test_elbo:.1f} "
                f"nats · from {svc.info.source}")
 
 
@@ -300,18 +300,18 @@ def grid_panel(svc: ModelService, digit: int) -> None:
         st.image(svc.class_grid_png(digit, n, span), width="stretch",
                  caption=f"{n}×{n} codes at normal quantiles {1 - span:.2f}–{span:.2f} "
                          f"offset by the class-{digit} "
-                         f"{'prior mean' if svc.conditional else 'mean code'}{drawn}"
+                         f"{'prior mean' if svc.view.conditional else 'mean code'}{drawn}"
                          "; z₂ grows upward and z₁ rightward, as on the map")
     with right:
-        if svc.latent == 2:
+        if svc.view.latent == 2:
             st.markdown("**The whole latent manifold**")
-            what = ("the class-mean mixture prior" if svc.conditional else "the prior N(0, I)")
+            what = ("the class-mean mixture prior" if svc.view.conditional else "the prior N(0, I)")
             st.image(svc.manifold_png(n, span, digit), width="stretch",
                      caption=f"{n}×{n} codes at quantiles of {what}{drawn}")
         else:
             st.markdown("**Manifold**")
             st.info(f"The full manifold is drawn for 2-D models; this one has "
-                    f"{svc.latent} latent dimensions. The grid on the left moves in the "
+                    f"{svc.view.latent} latent dimensions. The grid on the left moves in the "
                     "plane of the two leading principal directions of the codes.")
 
 
@@ -322,7 +322,7 @@ def samples_panel(svc: ModelService, digit: int) -> None:
     st.divider()
     left, right = st.columns(2, gap="large")
     with left:
-        prior = f"p(z | y={digit})" if svc.conditional else "the prior N(0, I)"
+        prior = f"p(z | y={digit})" if svc.view.conditional else "the prior N(0, I)"
         drawn = f", drawn as {digit}s" if svc.reads_label else ""
         st.markdown(f"**Samples from {prior}{drawn}**")
         st.button("New samples", key="resample", on_click=lambda: page_state().next_samples())
@@ -370,7 +370,7 @@ def model_card(svc: ModelService) -> None:
                    help="share of the class-c grid and of 100 samples for class c that a "
                         "separate classifier (99.6% test accuracy) labels c, over the ten "
                         "classes: how often picking a class draws that digit")
-    cols[4].metric("Latent dims", svc.latent)
+    cols[4].metric("Latent dims", svc.view.latent)
     cols[5].metric("Best epoch", f"{m.best_epoch or '–'} / {info.epochs}",
                    help=f"chosen on {info.validation_size or '?'} validation digits held out "
                         "of the training split; the test set was read once, at the end")

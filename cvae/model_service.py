@@ -75,19 +75,6 @@ class ModelService:
     # --- what the model is -----------------------------------------------------------------
 
     @property
-    def name(self) -> str:
-        return self.view.name
-
-    @property
-    def latent(self) -> int:
-        return self.view.latent
-
-    @property
-    def conditional(self) -> bool:
-        """Whether the prior mean is learned per class."""
-        return self.view.conditional
-
-    @property
     def reads_label(self) -> bool:
         """Whether the decoder draws the picked class (p(x | z, y))."""
         return bool(self.core.decoder_sees_label)
@@ -182,7 +169,7 @@ class ModelService:
         code = self.core.encode(image28[None], read)[0]
         xy = self.view.frame.project(code)[0]
         guess = (digit_input.likeliest_class(self.core.class_log_prior(code)[0])
-                 if self.conditional else None)
+                 if self.view.conditional else None)
         analogy = (_strip_png(self.core.decode(np.repeat(code, 10, axis=0), np.arange(10)))
                    if self.reads_label else None)
         return OwnReading(
