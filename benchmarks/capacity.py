@@ -4,11 +4,14 @@
 starts ``streamlit run app.py`` on a free loopback port per configuration (or targets
 ``--url``, loopback only) and ramps visitors that speak Streamlit's own WebSocket protocol
 (`tests.harness.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
-run, then acts every ``--think`` s (± 50 %): latent slider steps and drag bursts (fragment
-reruns), class changes, grid-size changes, the odd model switch. Every answer is checked
-against the visitor's own state (a mismatch counts as a cross-session mix-up); latency is
-action sent -> ``script_finished``. Visitors accumulate over the steps; each step is measured
-for a fixed window. Writes benchmarks/results/capacity.json.
+run, then acts every ``--think`` s (± 50 %): latent slider steps (fragment reruns), drags on
+the latent map (one position per frame over the live decode channel, ``/cvae/live``, as the
+map sends them, then the release's rerun), class changes, grid-size changes, the odd model
+switch. Every answer is checked against the visitor's own state (a mismatch counts as a
+cross-session mix-up). An action's latency is sent -> ``script_finished``; a drag's decodes
+are reported apart (request sent -> its decode received) and do not count as actions.
+Visitors accumulate over the steps; each step is measured for a fixed window. Writes
+benchmarks/results/capacity.json.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import random
 import re
 import shlex
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import cpu_seconds, rss_mb, thread_count
+from cvae.live.protocol import HEADER as LIVE_HEADER
 from tests.harness import server
 from tests.harness.paths import ROOT
 from tests.harness.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
@@ -37,8 +42,10 @@ STEPS = (10, 20, 40, 70, 100, 140)
 QUICK_STEPS = (10, 20, 40, 70)
 MODELS = ("class-prior-2d", "mlp-20d", "tfp-16d")
 # (action, weight): mostly latent moves, sometimes class / grid, rarely a model switch.
-PLAN = (("step", 55), ("burst", 20), ("digit", 12), ("grid", 8), ("model", 5))
-BURST = (4, 7)  # slider steps sent back to back in a drag burst
+PLAN = (("step", 55), ("drag", 20), ("digit", 12), ("grid", 8), ("model", 5))
+DRAG_FRAMES = (20, 40)  # positions per drag on the map, one per 60 Hz frame (1/3 to 2/3 s)
+FRAME_S = 1 / 60
+IN_FLIGHT = 8  # as the map's transport.js: at most 8 unanswered, the newest waits
 P95_TARGET_MS = 300.0
 
 
@@ -160,9 +167,12 @@ async def _act(session: StSession, rng: random.Random, kind: str) -> tuple[RunRe
 async def visitor(base_url: str, index: int, shared: Shared, think_s: float, seed: int,
                   models: list[str]) -> None:
     """One simulated visitor: open the page, then act on a think time until told to stop."""
+    import websockets
+
     rng = random.Random(seed * 1000 + index)
     query = f"model={models[index % len(models)]}&digit={index % 10}"
     kinds, weights = zip(*PLAN, strict=True)
+    live = None
     try:
         async with StSession(base_url, query) as session:
             start = time.perf_counter()
@@ -178,44 +188,110 @@ async def visitor(base_url: str, index: int, shared: Shared, think_s: float, see
                 except TimeoutError:
                     pass
                 kind = rng.choices(kinds, weights)[0]
-                repeats = rng.randint(*BURST) if kind == "burst" else 1
-                for _ in range(repeats):
-                    sent = time.perf_counter()
-                    try:
-                        result, own = await _act(session, rng, "step" if kind == "burst"
-                                                 else kind)
-                    except (ProtocolFailure, OSError, TimeoutError, KeyError) as exc:
-                        shared.samples.append(Sample(kind, sent, float("nan"), 0, False))
-                        shared.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:200])
-                        return
-                    latency = (time.perf_counter() - sent) * 1000.0
-                    ok = not result.exceptions
-                    if not ok:
-                        shared.errors.append(f"{kind}: {result.exceptions[0]}"[:200])
-                    shared.samples.append(Sample(kind, sent, latency, result.nbytes, ok,
-                                                 mixup=ok and not own))
-                    if shared.stop.is_set():
-                        break
+                if kind == "drag":  # live decodes while dragging, then the release's rerun
+                    if live is None:
+                        live = await websockets.connect(live_url(base_url), open_timeout=10)
+                    await _drag(live, session, rng, shared)
+                    kind = "release"
+                sent = time.perf_counter()
+                try:
+                    result, own = await _act(session, rng,
+                                             "step" if kind == "release" else kind)
+                except (ProtocolFailure, OSError, TimeoutError, KeyError) as exc:
+                    shared.samples.append(Sample(kind, sent, float("nan"), 0, False))
+                    shared.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:200])
+                    return
+                latency = (time.perf_counter() - sent) * 1000.0
+                ok = not result.exceptions
+                if not ok:
+                    shared.errors.append(f"{kind}: {result.exceptions[0]}"[:200])
+                shared.samples.append(Sample(kind, sent, latency, result.nbytes, ok,
+                                             mixup=ok and not own))
     except Exception as exc:  # a visitor that cannot connect or open counts as an error
         if not shared.stop.is_set():
             shared.open_errors += 1
             shared.errors.append(f"visitor {index}: {type(exc).__name__}: {exc}"[:200])
+    finally:
+        if live is not None:
+            await live.close()
+
+
+def live_url(base_url: str) -> str:
+    """The live decode channel's address for an ``http://host:port`` base."""
+    return base_url.replace("http://", "ws://", 1).rstrip("/") + "/cvae/live"
+
+
+async def _drag(live: Any, session: StSession, rng: random.Random, shared: Shared) -> None:
+    """A drag on the latent map as the browser makes it: one position per animation frame
+    on a small arc around the current point, sent over the live channel with at most
+    `IN_FLIGHT` unanswered (the newest position waits, older ones are skipped); each
+    answer is checked to be the decode of the position it answers (seq, x and y echoed)
+    and recorded as a ``decode`` sample, its latency from the request's send."""
+    model = str(session.widget("model").value)
+    digit = int(session.widget("digit").value)
+    x0, y0 = session.widget("z1").value[0], session.widget("z2").value[0]
+    frames = rng.randint(*DRAG_FRAMES)
+    sent: dict[int, tuple[float, float, float]] = {}
+    state = {"acked": 0, "seq": 0}
+
+    async def receive() -> None:
+        while True:
+            frame = await live.recv()
+            now = time.perf_counter()
+            if isinstance(frame, str):  # an error frame, e.g. the rate cap
+                shared.samples.append(Sample("decode", now, float("nan"), len(frame), False))
+                shared.errors.append(f"decode: {frame}"[:200])
+                seq = json.loads(frame).get("seq") or state["acked"]
+            else:
+                seq, x, y = LIVE_HEADER.unpack_from(frame)
+                t, want_x, want_y = sent[seq]
+                ok = abs(x - want_x) < 1e-3 and abs(y - want_y) < 1e-3
+                shared.samples.append(Sample("decode", t, (now - t) * 1000.0, len(frame), ok,
+                                             mixup=not ok))
+            state["acked"] = max(state["acked"], int(seq))
+
+    receiver: asyncio.Task | None = None
+    for i in range(frames):
+        a = 2 * math.pi * i / 120
+        x, y = round(x0 + math.cos(a) - 1, 3), round(y0 + math.sin(a), 3)
+        if state["seq"] - state["acked"] < IN_FLIGHT:  # else this frame's position is skipped
+            state["seq"] += 1
+            sent[state["seq"]] = (time.perf_counter(), x, y)
+            await live.send(json.dumps({"seq": state["seq"], "model": model, "digit": digit,
+                                        "x": x, "y": y}))
+            if receiver is None:
+                receiver = asyncio.create_task(receive())
+        await asyncio.sleep(FRAME_S)
+    deadline = time.perf_counter() + 10.0
+    while state["acked"] < state["seq"] and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
+    if receiver is not None:
+        receiver.cancel()
+        await asyncio.gather(receiver, return_exceptions=True)
+        if state["acked"] < state["seq"]:
+            shared.errors.append("decode: answers missing 10 s after the drag")
 
 
 def _summary(samples: list[Sample], seconds: float) -> dict[str, Any]:
+    decodes = [s for s in samples if s.kind == "decode"]
+    samples = [s for s in samples if s.kind != "decode"]
     done = [s for s in samples if s.ok]
     lat = [s.latency_ms for s in done]
     by_kind = {}
     for kind in sorted({s.kind for s in done}):
         k_lat = [s.latency_ms for s in done if s.kind == kind]
         by_kind[kind] = {"n": len(k_lat), "p50_ms": _pct(k_lat, 0.5), "p95_ms": _pct(k_lat, 0.95)}
+    d_lat = [s.latency_ms for s in decodes if s.ok]
     return {
         "actions": len(samples), "actions_per_s": round(len(done) / seconds, 2),
         "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95), "p99_ms": _pct(lat, 0.99),
-        "errors": sum(not s.ok for s in samples), "mixups": sum(s.mixup for s in samples),
+        "errors": sum(not s.ok for s in samples) + sum(not s.ok for s in decodes),
+        "mixups": sum(s.mixup for s in samples) + sum(s.mixup for s in decodes),
         "kb_per_action": round(statistics.fmean(s.nbytes for s in done) / 1024, 1)
         if done else None,
         "by_kind": by_kind,
+        "live_decodes": {"per_s": round(len(d_lat) / seconds, 1), "p50_ms": _pct(d_lat, 0.5),
+                         "p95_ms": _pct(d_lat, 0.95)},
     }
 
 
@@ -275,6 +351,7 @@ def _row_line(row: dict[str, Any]) -> str:
     return (f"  {row['visitors']:>4} visitors  {row['actions_per_s']:>6} act/s  "
             f"p50 {row['p50_ms']} p95 {row['p95_ms']} p99 {row['p99_ms']} ms  "
             f"err {row['errors']} mix {row['mixups']}  {row['kb_per_action']} kB/act  "
+            f"live {row['live_decodes']['per_s']}/s p95 {row['live_decodes']['p95_ms']} ms  "
             f"cpu {row.get('server_cpu_pct')}% (client {row['client_cpu_pct']}%) "
             f"rss {row.get('server_rss_mb')} MB")
 
@@ -304,9 +381,8 @@ async def live_route(url: str) -> bool:
     """Whether the server accepts the live decode WebSocket at ``/cvae/live``."""
     import websockets
 
-    live = url.replace("http://", "ws://", 1).rstrip("/") + "/cvae/live"
     try:
-        async with websockets.connect(live, open_timeout=5):
+        async with websockets.connect(live_url(url), open_timeout=5):
             return True
     except Exception:
         return False
@@ -321,13 +397,12 @@ def run_capacity(url: str, visitors_steps: list[int], step_seconds: float,
     names = list(models or MODELS)
     if warm:
         _run_async(warm_up(url, names))
-    # Drag bursts would use /cvae/live when a server offers it; until then they are slider
-    # steps sent back to back (the live channel's client is not written yet).
-    live = _run_async(live_route(url))
+    if not _run_async(live_route(url)):
+        raise ProtocolFailure(f"{live_url(url)} does not accept the live decode channel")
     rows = _run_async(_run_steps(url, list(visitors_steps), step_seconds, think_s, pid, seed,
                                   names))
     return {"steps": rows, "max_visitors_p95_300ms": max_visitors(rows),
-            "drag_bursts": "slider steps" + ("" if live else " (no /cvae/live route)")}
+            "drags": "live channel decodes, then one rerun on release"}
 
 
 async def _short_sessions(url: str, count: int, concurrency: int, models: list[str]) -> int:
