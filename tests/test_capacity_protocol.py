@@ -1,6 +1,10 @@
-"""The capacity tool's Streamlit protocol pieces (offline) and 2 visitors on a real server."""
+"""The capacity tool's Streamlit protocol pieces (offline), 2 visitors and a drag on the live
+channel against a real server."""
 
 from __future__ import annotations
+
+import asyncio
+import random
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -9,6 +13,7 @@ from streamlit.proto.Element_pb2 import Element
 from benchmarks import capacity
 from tests.harness import server
 from tests.harness.st_protocol import (
+    StSession,
     Widget,
     check_loopback,
     rerun_message,
@@ -78,9 +83,25 @@ def test_two_visitors_against_a_real_server():
         server.wait_healthy(base, proc)
         result = capacity.run_capacity(base, [2], 6.0, think_s=0.5, pid=proc.pid,
                                        models=["class-prior-2d"])
+        drag = asyncio.run(_one_drag(base))
     finally:
         server.stop_server(proc)
     (row,) = result["steps"]
     assert row["actions"] > 0
     assert row["errors"] == 0 and row["open_errors"] == 0, row["errors_sample"]
     assert row["mixups"] == 0
+    decodes = [s for s in drag.samples if s.kind == "decode"]
+    assert len(decodes) >= 10, drag.errors  # a 20-40 frame drag, latest position wins
+    assert all(s.ok and not s.mixup for s in decodes) and not drag.errors
+
+
+async def _one_drag(base: str) -> capacity.Shared:
+    """One drag on the live channel by a visitor with an open page."""
+    import websockets
+
+    shared = capacity.Shared()
+    async with StSession(base, "model=class-prior-2d&digit=3") as session:
+        await session.run(timeout=300)
+        async with websockets.connect(capacity.live_url(base)) as live:
+            await capacity._drag(live, session, random.Random(0), shared)
+    return shared
