@@ -49,7 +49,6 @@ streamlit_workarounds.apply()  # once per process (idempotent): the server's, or
 if __name__ != "__main__":
     from cvae.live.routes import live_routes
 
-    streamlit_workarounds.apply()
     app = st.App(__file__, routes=live_routes())
 else:
     st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cvae.images import to_uint8
 from cvae.model import VAE
 from cvae.recipes import NUM_CLASSES
 
@@ -86,8 +87,7 @@ def fixed_latents(vae: VAE, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
 
 def decode_to_uint8(vae: VAE, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     """Bernoulli means of p(x | z, y) as uint8 images ``[N, 28, 28]``."""
-    probs = vae.likelihood(z, y).mean().numpy()[..., 0]
-    return np.round(probs * 255).astype(np.uint8)
+    return to_uint8(vae.likelihood(z, y).mean().numpy()[..., 0])
 
 
 class ProgressRecorder(keras.callbacks.Callback):

@@ -142,7 +142,10 @@ class ModelService:
 
     def _analogy_png(self, digit: int, xy: tuple[float, float]) -> bytes:
         """The code at ``xy`` (class ``digit``'s view) decoded with each of the ten labels."""
-        code = self.view.latent_at(digit, xy)[None]
+        return self._as_every_class_png(self.view.latent_at(digit, xy)[None])
+
+    def _as_every_class_png(self, code: np.ndarray) -> bytes:
+        """One code ``[1, L]`` decoded with each of the ten labels, one strip."""
         return _strip_png(self.core.decode(np.repeat(code, 10, axis=0), np.arange(10)))
 
     def _test_digit_pngs(self, index: int, scale: int = 4) -> tuple[bytes, bytes]:
@@ -170,8 +173,7 @@ class ModelService:
         xy = self.view.frame.project(code)[0]
         guess = (digit_input.likeliest_class(self.core.class_log_prior(code)[0])
                  if self.view.conditional else None)
-        analogy = (_strip_png(self.core.decode(np.repeat(code, 10, axis=0), np.arange(10)))
-                   if self.reads_label else None)
+        analogy = self._as_every_class_png(code) if self.reads_label else None
         return OwnReading(
             seen_png=images.digit_png(seen, scale=5),
             recon_png=images.digit_png(self.core.decode(code, read)[0], scale=5),
