@@ -41,6 +41,7 @@ from cvae.serving import registry
 
 # Fragments a callback reruns by name.
 LATENT, SCATTER_PANEL, OWN_PANEL = "latent", "scatter", "own"
+GRID_PANEL, SAMPLES_PANEL = "grids", "samples"
 
 streamlit_workarounds.apply()  # once per process (idempotent): the server's, or AppTest's
 
@@ -69,8 +70,28 @@ def page_state() -> PageState:
 
 # --- callbacks: each asks the state module to make one transition --------------------------
 
-def on_model_or_class() -> None:
+def on_model() -> None:
+    """Another model: the whole page reruns and the point moves to the class centre."""
     page_state().recentre()
+
+
+def class_panels() -> list[str]:
+    """The fragments that show the class (everything else on the page does not)."""
+    return [LATENT, GRID_PANEL, SAMPLES_PANEL] + (
+        [] if latent_map.available() else [SCATTER_PANEL])
+
+
+def on_class() -> None:
+    """Another class: the point moves to its centre and only the panels that show the
+    class redraw (the model card, your digit and the header stay as sent)."""
+    page = page_state()
+    try:
+        svc = current()
+    except BundleError:  # the full rerun says why the model cannot be used
+        page.recentre()
+        return
+    page.move_point(svc.view.start_point(int(page.widget(DIGIT))))
+    st.rerun(class_panels())
 
 
 def on_map(event: MapEvent) -> None:
@@ -138,9 +159,9 @@ if __name__ == "__main__":  # the page run (see `app` above)
             st.stop()
         model = st.selectbox("Model", names, index=names.index(DEFAULT_RECIPE)
                              if DEFAULT_RECIPE in names else 0,
-                             key=MODEL, bind="query-params", on_change=on_model_or_class)
+                             key=MODEL, bind="query-params", on_change=on_model)
         digit = int(st.radio("Digit class", DIGITS, index=DEFAULT_DIGIT, horizontal=True,
-                             key=DIGIT, bind="query-params", on_change=on_model_or_class,
+                             key=DIGIT, bind="query-params", on_change=on_class,
                              help="Class-prior models centre on the learned prior mean of the "
                                   "class; other models on the mean code of its test digits."))
         latent_box = st.container()
@@ -171,12 +192,17 @@ if __name__ == "__main__":  # the page run (see `app` above)
                f"nats · from {svc.info.source}")
 
 
+def shown_digit() -> int:
+    """The class the page shows (read at each run: a class change reruns fragments only)."""
+    return int(page_state().widget(DIGIT))
+
+
 @st.fragment(key=LATENT)
-def latent_panel(svc: ModelService, digit: int) -> None:
+def latent_panel(svc: ModelService) -> None:
     """Sliders (in the sidebar) and the latent map with the decoded digit (or, without the
     map, the decoded digit alone): slider moves and map releases rerun only this fragment,
     which sends no per-digit data."""
-    page, view = page_state(), svc.view
+    page, view, digit = page_state(), svc.view, shown_digit()
     (x0, x1), (y0, y1) = SLIDER_BOUNDS
     t1, t2 = view.axis_titles
     map_on = latent_map.available()
@@ -231,13 +257,13 @@ def analogy_panel(svc: ModelService, digit: int, xy: tuple[float, float]) -> Non
 
 
 @st.fragment(key=SCATTER_PANEL)
-def scatter_panel(svc: ModelService, digit: int) -> None:
+def scatter_panel(svc: ModelService) -> None:
     """Without the map: the test scatter, outside the slider fragment (a slider move never
     re-sends it), with no current point in it."""
     page = page_state()
     own = svc.own_reading(page.own.image).xy if page.own else None
     st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
-    st.plotly_chart(svc.scatter_figure(digit, page.picked, own), key=SCATTER,
+    st.plotly_chart(svc.scatter_figure(shown_digit(), page.picked, own), key=SCATTER,
                     on_select=on_scatter_pick, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
@@ -282,9 +308,10 @@ def own_digit_panel(svc: ModelService) -> None:
         st.button("Move the latent point here", key="go_to_own", on_click=go_to_own)
 
 
-@st.fragment
-def grid_panel(svc: ModelService, digit: int) -> None:
+@st.fragment(key=GRID_PANEL)
+def grid_panel(svc: ModelService) -> None:
     """Grid size and span (in the sidebar) and the grids they shape."""
+    digit = shown_digit()
     with grid_box:
         st.subheader("Grids")
         n = st.slider("Grid size n", GRID_N[0], GRID_N[1], GRID_N[2], key=GRID_SIZE,
@@ -314,10 +341,10 @@ def grid_panel(svc: ModelService, digit: int) -> None:
                     "plane of the two leading principal directions of the codes.")
 
 
-@st.fragment
-def samples_panel(svc: ModelService, digit: int) -> None:
+@st.fragment(key=SAMPLES_PANEL)
+def samples_panel(svc: ModelService) -> None:
     """Samples from the (class) prior and a morph strip."""
-    page = page_state()
+    page, digit = page_state(), shown_digit()
     st.divider()
     left, right = st.columns(2, gap="large")
     with left:
@@ -399,10 +426,10 @@ def model_card(svc: ModelService) -> None:
 
 
 if __name__ == "__main__":
-    latent_panel(svc, digit)
+    latent_panel(svc)
     if not latent_map.available():
-        scatter_panel(svc, digit)
+        scatter_panel(svc)
     own_digit_panel(svc)
-    grid_panel(svc, digit)
-    samples_panel(svc, digit)
+    grid_panel(svc)
+    samples_panel(svc)
     model_card(svc)

@@ -4,6 +4,7 @@ no TensorFlow)."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -23,13 +24,21 @@ def fake_decode(request: protocol.DecodeRequest) -> np.ndarray:
     return np.full((28, 28), request.digit / 9.0)
 
 
-@pytest.fixture
-def client():
-    routes = live_routes(base="/demo", decode=fake_decode,
-                         source=lambda name: points.encode_points(COORDS, LABELS),
-                         models=lambda: MODELS)
-    with TestClient(Starlette(routes=routes)) as c:
-        yield c
+@pytest.fixture(params=["thread", "future"])
+def client(request):
+    """The routes, decoding in a worker thread (a model still to load) or, as for a loaded
+    model, through a submitter's future resolved on another thread (the batching core's
+    way); that submitter declines digit 9, which then takes the thread."""
+    with ThreadPoolExecutor(2) as pool:
+        def submit(req: protocol.DecodeRequest) -> Future | None:
+            return None if req.digit == 9 else pool.submit(lambda: fake_decode(req)[None])
+
+        routes = live_routes(base="/demo", decode=fake_decode,
+                             source=lambda name: points.encode_points(COORDS, LABELS),
+                             models=lambda: MODELS,
+                             submit=submit if request.param == "future" else None)
+        with TestClient(Starlette(routes=routes)) as c:
+            yield c
 
 
 def test_points_route_serves_the_binary_layout_with_cache_headers(client):

@@ -35,13 +35,15 @@ def test_the_digit_at_a_point_is_the_core_decode_of_that_code(svc):
 
 def test_handed_out_figures_are_copies(svc):
     fig = svc.scatter_figure(3, picked=None, own=None)
-    fig["data"][0]["x"] = []
-    fig["layout"]["height"] = 1
+    fig.data[0].x = []
+    fig.data[0].marker.color = "red"
+    fig.layout.height = 1
     again = svc.scatter_figure(3, picked=None, own=None)
-    assert len(again["data"][0]["x"]) > 0 and again["layout"]["height"] != 1
+    assert len(again.data[0].x) > 0 and again.data[0].marker.color != "red"
+    assert again.layout.height != 1
     elbo = svc.elbo_figure()
-    elbo["data"].clear()
-    assert svc.elbo_figure()["data"]
+    elbo.data = []
+    assert svc.elbo_figure().data
 
 
 def test_test_digit_pictures_and_training_samples(svc):

@@ -5,16 +5,20 @@
 * ``GET {base}/cvae/static/{file}``: the latent map's JavaScript modules (ETag).
 * ``WS {base}/cvae/live``: the live decode channel (`cvae.live.protocol`): every request
   is checked, rate-limited per connection and answered with the decode at its own point;
-  requests queued while a decode runs collapse to the newest (latest wins). Decodes run
-  in a worker thread on the process-wide model registry (`cvae.serving.registry`), never on the
-  event loop. A bad request gets an error frame; the connection stays open.
+  requests queued while a decode runs collapse to the newest (latest wins). Decodes run on
+  the process-wide model registry (`cvae.serving.registry`), never on the event loop: a
+  loaded model's batching core is handed the request and its future awaited (no thread
+  hop); a model still to load is decoded in a worker thread. A bad request gets an error
+  frame; the connection stays open.
 
 Streamlit does not prefix user routes with ``server.baseUrlPath``; `live_routes` does.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from typing import Any
 
 import anyio
@@ -28,6 +32,8 @@ from cvae.explorer import SLIDER_LIMIT
 from cvae.live import points, protocol
 
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
+# -> a future of the [1, 28, 28] decode, or None when it cannot be had without blocking
+Submitter = Callable[[protocol.DecodeRequest], "Future | None"]
 PointsSource = Callable[[str], bytes]
 
 POINTS_CACHE = "public, max-age=31536000, immutable"
@@ -49,6 +55,19 @@ def registry_decode(request: protocol.DecodeRequest) -> Any:
     core, view = registry.core(request.model), registry.view(request.model)
     code = view.latent_at(request.digit, (request.x, request.y))[None]
     return core.decode(code, labels=request.digit if core.decoder_sees_label else None)[0]
+
+
+def registry_submit(request: protocol.DecodeRequest) -> Future | None:
+    """`registry_decode` as a future of the loaded model's batching core (cheap, fine on
+    the event loop); None while the model is not loaded or its core does not batch."""
+    from cvae.serving import registry
+
+    loaded = registry.loaded(request.model)
+    if loaded is None or not hasattr(loaded[0], "submit_decode"):
+        return None
+    core, view = loaded
+    code = view.latent_at(request.digit, (request.x, request.y))[None]
+    return core.submit_decode(code, labels=request.digit if core.decoder_sees_label else None)
 
 
 def registry_points(name: str) -> bytes:
@@ -87,8 +106,16 @@ def points_endpoint(source: PointsSource, models: Callable[[], frozenset[str]]
 
 def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
                   limiter: Callable[[], protocol.RateLimiter] = protocol.RateLimiter,
+                  submit: Submitter | None = None,
                   ) -> Callable[[WebSocket], Awaitable[None]]:
-    """The WebSocket handler of the live decode channel (one per connection)."""
+    """The WebSocket handler of the live decode channel (one per connection). ``submit``,
+    when given and it answers, replaces the worker thread running ``decode``."""
+    async def decoded(request: protocol.DecodeRequest) -> Any:
+        future = submit(request) if submit is not None else None
+        if future is not None:
+            return (await asyncio.wrap_future(future))[0]
+        return await anyio.to_thread.run_sync(decode, request)
+
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
         allowed, rate = models(), limiter()
@@ -102,7 +129,7 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
                 if request is None:
                     continue
                 try:
-                    probs = await anyio.to_thread.run_sync(decode, request)
+                    probs = await decoded(request)
                     frame = protocol.encode_digit(request.seq, request.x, request.y, probs)
                 except Exception:  # a failed decode is answered, the channel lives on
                     await ws.send_text(protocol.error_frame("decode failed", request.seq))
@@ -158,11 +185,12 @@ def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
 
 def live_routes(base: str | None = None, decode: Decoder = registry_decode,
                 source: PointsSource = registry_points,
-                models: Callable[[], frozenset[str]] = _allowed_models) -> list[BaseRoute]:
+                models: Callable[[], frozenset[str]] = _allowed_models,
+                submit: Submitter | None = registry_submit) -> list[BaseRoute]:
     """The points and live-decode routes under ``base`` (default: Streamlit's
     ``server.baseUrlPath``)."""
     base = base_path() if base is None else base.rstrip("/")
     return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(source, models),
                   methods=["GET"]),
-            WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models)),
+            WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models, submit=submit)),
             Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"])]

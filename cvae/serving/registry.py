@@ -59,6 +59,17 @@ def core(name: str) -> Any:
         return _cores[key]
 
 
+def loaded(name: str) -> tuple[Any, ModelView] | None:
+    """The core and view of bundle ``name`` if both are loaded already, else None (never
+    loads, never blocks on a load: safe on an event loop)."""
+    try:
+        key = str(catalog.bundle_path(name))
+    except KeyError:
+        return None
+    model, model_view = _cores.get(key), _views.get(key)
+    return None if model is None or model_view is None else (model, model_view)
+
+
 def view(name: str) -> ModelView:
     """The `ModelView` (test-set codes and view geometry) of bundle ``name``."""
     model = core(name)
