@@ -39,6 +39,10 @@ from cvae.page_state import (
 from cvae.recipes import DEFAULT_RECIPE
 from cvae.serving import registry
 
+# Every picture is sent as the PNG the service made (output_format="PNG"): given "auto",
+# Streamlit re-encodes an image without alpha as JPEG on every run, which blurs the pixels
+# of a digit and costs CPU per rerun.
+
 # Fragments a callback reruns by name.
 LATENT, SCATTER_PANEL, OWN_PANEL = "latent", "scatter", "own"
 GRID_PANEL, SAMPLES_PANEL = "grids", "samples"
@@ -227,14 +231,14 @@ def latent_panel(svc: ModelService) -> None:
                         own=svc.own_reading(own.image).xy if own else None)
     else:
         st.markdown("**Decoded digit**")
-        st.image(svc.digit_png(digit, (x, y)), width=280,
+        st.image(svc.digit_png(digit, (x, y)), output_format="PNG", width=280,
                  caption=f"p(x | z{', y' if svc.reads_label else ''}) at ({x:.2f}, {y:.2f})")
     if picked is not None:
         st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
         original, recon = svc.test_digit_pngs(picked)
         left, right, _ = st.columns([1, 1, 4])
-        left.image(original, caption="original", width=112)
-        right.image(recon, caption="reconstruction", width=112)
+        left.image(original, caption="original", output_format="PNG", width=112)
+        right.image(recon, caption="reconstruction", output_format="PNG", width=112)
         st.button("Clear pick", on_click=lambda: page_state().clear_pick(), key="clear_pick")
     if svc.reads_label:
         analogy_panel(svc, digit, (x, y))
@@ -245,13 +249,13 @@ def analogy_panel(svc: ModelService, digit: int, xy: tuple[float, float]) -> Non
     current latent point and for your own digit."""
     st.markdown("**Analogies: one style, ten digits** · the current latent point drawn "
                 "as every class")
-    st.image(svc.analogy_png(digit, xy), width="stretch",
+    st.image(svc.analogy_png(digit, xy), output_format="PNG", width="stretch",
              caption="p(x | z, y) for y = 0…9 at the current point")
     own = page_state().own
     if own is not None:
         reading = svc.own_reading(own.image)
         read, share = reading.judge
-        st.image(reading.analogy_png, width="stretch",
+        st.image(reading.analogy_png, output_format="PNG", width="stretch",
                  caption=f"your digit's style (encoded as a {read}, the judge's reading "
                          f"at {share:.0%}) drawn as every class")
 
@@ -295,10 +299,10 @@ def own_digit_panel(svc: ModelService) -> None:
         return
     reading = svc.own_reading(page.own.image)
     with seen_col:
-        st.image(reading.seen_png, width=140,
+        st.image(reading.seen_png, output_format="PNG", width=140,
                  caption=f"what the model sees: {page.own.source}, 28×28, binarized")
     with recon_col:
-        st.image(reading.recon_png, width=140, caption="its reconstruction")
+        st.image(reading.recon_png, output_format="PNG", width=140, caption="its reconstruction")
         read, share = reading.judge
         st.markdown(f"The judge (a small classifier) reads it as a **{read}** ({share:.0%})")
         if reading.guess is not None:
@@ -323,7 +327,7 @@ def grid_panel(svc: ModelService) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**Class-mean-shifted grid · digit {digit}**")
-        st.image(svc.class_grid_png(digit, n, span), width="stretch",
+        st.image(svc.class_grid_png(digit, n, span), output_format="PNG", width="stretch",
                  caption=f"{n}×{n} codes at normal quantiles {1 - span:.2f}–{span:.2f} "
                          f"offset by the class-{digit} "
                          f"{'prior mean' if svc.view.conditional else 'mean code'}{drawn}"
@@ -332,7 +336,7 @@ def grid_panel(svc: ModelService) -> None:
         if svc.view.latent == 2:
             st.markdown("**The whole latent manifold**")
             what = ("the class-mean mixture prior" if svc.view.conditional else "the prior N(0, I)")
-            st.image(svc.manifold_png(n, span, digit), width="stretch",
+            st.image(svc.manifold_png(n, span, digit), output_format="PNG", width="stretch",
                      caption=f"{n}×{n} codes at quantiles of {what}{drawn}")
         else:
             st.markdown("**Manifold**")
@@ -352,7 +356,7 @@ def samples_panel(svc: ModelService) -> None:
         drawn = f", drawn as {digit}s" if svc.reads_label else ""
         st.markdown(f"**Samples from {prior}{drawn}**")
         st.button("New samples", key="resample", on_click=lambda: page_state().next_samples())
-        st.image(svc.samples_png(digit, page.sample_seed), width="stretch")
+        st.image(svc.samples_png(digit, page.sample_seed), output_format="PNG", width="stretch")
     with right:
         st.markdown("**Morph**")
         mode = st.segmented_control("Between", ["two class means", "two test digits"],
@@ -369,7 +373,7 @@ def samples_panel(svc: ModelService) -> None:
             i = a_col.selectbox("From class", DIGITS, index=digit, key="morph_a")
             j = b_col.selectbox("To class", DIGITS, index=(digit + 1) % 10, key="morph_b")
             between = "classes"
-        st.image(svc.morph_png(between, int(i), int(j)), width="stretch")
+        st.image(svc.morph_png(between, int(i), int(j)), output_format="PNG", width="stretch")
 
 
 @st.fragment
@@ -421,7 +425,7 @@ def model_card(svc: ModelService) -> None:
     with right:
         last = svc.last_epoch
         epoch = st.slider("Samples during training · epoch", 0, last, last, key="epoch")
-        st.image(svc.training_samples_png(epoch), width="stretch",
+        st.image(svc.training_samples_png(epoch), output_format="PNG", width="stretch",
                  caption="the same 16 latent points decoded after each epoch")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -160,6 +160,18 @@ def server() -> Iterator[str]:
 
 
 # --- tests ---------------------------------------------------------------------------------
+
+def test_pictures_arrive_as_the_models_own_pngs(server, page):
+    """The class grid reaches the browser byte for byte as the model service drew it (no
+    lossy re-encoding on the way)."""
+    from cvae.serving import registry
+
+    open_app(page, server)
+    src = image_src(page, CLASS_GRID)
+    assert src.endswith(".png"), src
+    sent = page.request.get(urljoin(page.url, src)).body()
+    assert sent == registry.service("class-prior-2d").class_grid_png(8, 15, 0.95)
+
 
 def test_default_view_shows_digit_scatter_and_class_grid(server, page):
     open_app(page, server)
