@@ -39,7 +39,7 @@ from tests.harness.st_protocol import ProtocolFailure, RunResult, StSession, che
 RESULTS = ROOT / "benchmarks" / "results" / "capacity.json"
 SOAK_RESULTS = ROOT / "benchmarks" / "results" / "capacity_soak.json"
 STEPS = (10, 20, 40, 70, 100, 140)
-QUICK_STEPS = (10, 20, 40, 70)
+QUICK_STEPS = (10, 20, 40, 70, 100)
 MODELS = ("class-prior-2d", "mlp-20d", "tfp-16d")
 # (action, weight): mostly latent moves, sometimes class / grid, rarely a model switch.
 PLAN = (("step", 55), ("drag", 20), ("digit", 12), ("grid", 8), ("model", 5))
@@ -370,13 +370,21 @@ def max_visitors(rows: list[dict[str, Any]], p95_ms: float = P95_TARGET_MS) -> i
 
 
 async def warm_up(url: str, models: list[str]) -> None:
-    """Load every model and fill the server's caches once, outside any measured window."""
+    """Load every model a visitor can open or switch to, and fill the server's caches for
+    the visitors' models, once, outside any measured window (a model's first load is a
+    start-up cost, measured by the start-up benchmark, not a visitor's action)."""
     rng = random.Random(0)
+    switchable: list[str] = []
     for name in models:
         async with StSession(url, f"model={name}&digit=0") as session:
             await session.run(timeout=300)
+            switchable = [str(m) for m in session.widget("model").options]
             for kind in ("step", "digit", "grid"):
                 await _act(session, rng, kind)
+    for name in switchable:
+        if name not in models:
+            async with StSession(url, f"model={name}&digit=0") as session:
+                await session.run(timeout=300)
 
 
 async def live_route(url: str) -> bool:
@@ -448,6 +456,50 @@ def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: 
             "rss_mb_before": rss0, "rss_mb_after": rss_mb(pid)["rss_mb"] if pid else None}
 
 
+async def _action_costs(url: str, pid: int, actions: int, model: str) -> dict[str, Any]:
+    rng = random.Random(3)
+    costs: dict[str, Any] = {}
+    import websockets
+
+    async with StSession(url, f"model={model}&digit=3") as session:
+        await session.run(timeout=300)
+        live = await websockets.connect(live_url(url), open_timeout=10)
+        try:
+            for kind in ("step", "drag", "digit", "grid", "model"):
+                async def act(kind: str = kind) -> None:
+                    if kind == "drag":
+                        await _drag(live, session, rng, Shared())
+                        await _act(session, rng, "step")  # the release's rerun
+                    else:
+                        await _act(session, rng, kind)
+                for _ in range(20):  # every class, grid size and model seen once: warm caches
+                    await act()
+                lat = []
+                cpu0 = cpu_seconds(pid)
+                for _ in range(actions):
+                    t = time.perf_counter()
+                    await act()
+                    lat.append((time.perf_counter() - t) * 1000.0)
+                    await asyncio.sleep(0.05)
+                costs[kind] = {
+                    "server_cpu_ms": round(1000.0 * (cpu_seconds(pid) - cpu0) / actions, 1),
+                    "p50_ms": _pct(lat, 0.5)}
+                if kind == "drag":
+                    costs[kind]["covers"] = "20-40 live decodes and the release's rerun"
+                print(f"  {kind:6s} {costs[kind]}", flush=True)
+        finally:
+            await live.close()
+    return costs
+
+
+def run_costs(url: str, pid: int, actions: int = 60, model: str = MODELS[0]) -> dict[str, Any]:
+    """Server CPU time per action of each kind: one visitor on an otherwise idle server, each
+    kind ``actions`` times (after a warm-up that fills the caches), 50 ms apart. What a
+    visitor's mix costs the server, which is what bounds the visitors one process holds."""
+    check_loopback(url)
+    return _run_async(_action_costs(url, pid, actions, model))
+
+
 def _background_load() -> list[str]:
     """Other busy processes on this machine (the figures are contended if any)."""
     busy = []
@@ -497,6 +549,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps (minutes)")
     parser.add_argument("--soak", action="store_true", help="creep after many short sessions")
     parser.add_argument("--sessions", type=int, default=1000, help="--soak: sessions served")
+    parser.add_argument("--costs", action="store_true",
+                        help="also measure the server CPU per action of each kind")
     parser.add_argument("--out", type=Path, help="results file (default: "
                         "benchmarks/results/capacity.json, capacity_soak.json with --soak)")
     args = parser.parse_args(argv)
@@ -515,7 +569,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.soak:
             return run_soak(base, args.sessions, pid=pid,
                             probe_s=10.0 if args.quick else 30.0)
-        return run_capacity(base, steps, step_s, args.think, pid)
+        costs = run_costs(base, pid) if args.costs and pid is not None else None
+        result = run_capacity(base, steps, step_s, args.think, pid)
+        return result if costs is None else {"action_costs": costs, **result}
 
     if args.url:
         check_loopback(args.url)
