@@ -45,9 +45,7 @@ def test_encode_matches_the_posterior(core, test_split):
 
 def test_no_retracing_after_warm_up(core):
     traced = core.trace_count()
-    # One graph each for decode and encode, whatever the batch size, and the single-point
-    # XLA decode (unless switched off or unavailable).
-    assert traced == 2 + (core._decode_one is not None)
+    assert traced == 2  # one graph each for decode and encode, whatever the batch size
     rng = np.random.default_rng(0)
     for n in (1, 2, 3, 16, 33, 100, 225, 700, 1500):
         core.decode(rng.standard_normal((n, 2)))
@@ -71,12 +69,3 @@ def test_class_log_prior_prefers_the_nearest_mean(core):
     lp = core.class_log_prior(means + 0.01)
     assert lp.shape == (10, 10)
     assert lp.argmax(axis=1).tolist() == list(range(10))
-
-
-def test_the_single_point_decode_matches_the_batched_graph(core):
-    """A lone point takes the XLA-compiled path; it draws what the batch graph draws."""
-    rng = np.random.default_rng(3)
-    z = rng.standard_normal((5, 2)).astype(np.float32)
-    together = core.decode(z)  # one 16-row bucket: the op-by-op graph
-    for i in range(len(z)):
-        np.testing.assert_allclose(core.decode(z[i:i + 1])[0], together[i], atol=1e-5)

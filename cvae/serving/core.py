@@ -10,7 +10,6 @@ front). TensorFlow places the work on a GPU when it sees one.
 
 from __future__ import annotations
 
-import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -19,8 +18,6 @@ from typing import Any
 import numpy as np
 
 from cvae.data import binarize
-
-log = logging.getLogger(__name__)
 
 BUCKETS = (1, 16, 64, 256)  # a 1024 bucket measured ~125 MB more RSS and no faster here
 
@@ -60,30 +57,12 @@ class ModelCore:
             q = vae.posterior(x, y)
             return q.mean(), q.stddev()
 
-        # One point (a live drag's decode, the digit under the slider) is the commonest call:
-        # compiled whole by XLA it costs about half the CPU of the op-by-op graph (measured:
-        # 1.9 against 3.2-4.1 ms for the class-prior decoder), while XLA's convolutions are
-        # slower on large batches here, so only the one-row shape uses it.
-        @tf.function(input_signature=[tf.TensorSpec([1, latent], tf.float32),
-                                      tf.TensorSpec([1], tf.int32)], jit_compile=True)
-        def decode_one(z: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-            return vae.likelihood(z, y).mean()[..., 0]
-
         self._decode_fn = decode
         self._encode_fn = encode
-        self._traced = [decode, encode]
         # Called directly, the traced graphs skip tf.function's per-call argument binding
         # (about 1 ms of interpreter time per call, measured): the signature is fixed.
         self._decode_graph = decode.get_concrete_function()
         self._encode_graph = encode.get_concrete_function()
-        self._decode_one = None
-        if os.environ.get("CVAE_XLA_ONE", "1").strip() != "0":
-            try:
-                one = decode_one.get_concrete_function()
-                one(tf.zeros((1, latent)), tf.zeros((1,), tf.int32))
-                self._decode_one, self._traced = one, [*self._traced, decode_one]
-            except Exception as exc:  # no XLA for this device or op: the graph serves alone
-                log.warning("%s: single-point XLA decode unavailable (%s)", vae.name, exc)
         self._constant = tf.constant
         self.warm_up()
 
@@ -139,14 +118,12 @@ class ModelCore:
             return np.zeros(n, np.int32)
         return np.broadcast_to(np.asarray(labels, np.int32), (n,))
 
-    def _batched(self, fn: Any, a: np.ndarray, y: np.ndarray,
-                 one: Any = None) -> list[tuple[np.ndarray, ...]]:
+    def _batched(self, fn: Any, a: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, ...]]:
         out = []
         for start in range(0, len(a), BUCKETS[-1]):
             chunk = a[start:start + BUCKETS[-1]]
             size = bucket_for(len(chunk))
-            call = one if size == 1 and one is not None else fn
-            res = call(self._constant(_pad(chunk, size)),
+            res = fn(self._constant(_pad(chunk, size)),
                      self._constant(_pad(y[start:start + BUCKETS[-1]], size)))
             res = res if isinstance(res, tuple | list) else (res,)
             out.append(tuple(r.numpy()[: len(chunk)] for r in res))
@@ -159,8 +136,7 @@ class ModelCore:
         y = self._labels(labels, len(z), self.decoder_sees_label)
         if len(z) == 0:
             return np.zeros((0, 28, 28), np.float32)
-        return np.concatenate(
-            [r[0] for r in self._batched(self._decode_graph, z, y, self._decode_one)])
+        return np.concatenate([r[0] for r in self._batched(self._decode_graph, z, y)])
 
     def encode(self, images: np.ndarray, labels: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Posterior means and standard deviations ``[N, L]`` of uint8 or {0,1} images
@@ -174,7 +150,8 @@ class ModelCore:
 
     def trace_count(self) -> int:
         """How many times the compiled calls have been traced; constant after `warm_up`."""
-        return sum(fn.experimental_get_tracing_count() for fn in self._traced)
+        return sum(fn.experimental_get_tracing_count()
+                   for fn in (self._decode_fn, self._encode_fn))
 
     def class_log_prior(self, codes: np.ndarray) -> np.ndarray:
         """log N(z; mu_y, I) for each class y, ``[N, 10]`` (class-prior models only)."""
