@@ -181,8 +181,9 @@ def test_default_view_shows_digit_scatter_and_class_grid(server, page):
 
     for caption in (DECODED, CLASS_GRID):
         picture = page.locator("[data-testid='stImage']").filter(has_text=caption).locator("img")
-        assert picture.is_visible(), caption
-        assert picture.evaluate("i => i.complete && i.naturalWidth >= 28"), caption
+        picture.wait_for(state="visible", timeout=30_000)  # fails the test if it never shows
+        page.wait_for_function("i => i.complete && i.naturalWidth >= 28",
+                               arg=picture.element_handle(), timeout=30_000)
     chart = page.locator("[data-testid='stPlotlyChart']").first
     assert chart.is_visible()
     shown = scatter(page)
