@@ -47,14 +47,19 @@ def base_path() -> str:
     return make_url_path(config.get_option("server.baseUrlPath") or "", "").rstrip("/")
 
 
-def registry_decode(request: protocol.DecodeRequest) -> Any:
-    """Decode ``request`` with the shared model core: off-view components at the class
+def _decode_input(core: Any, view: Any, request: protocol.DecodeRequest) -> tuple[Any, Any]:
+    """The code and label to decode for ``request``: off-view components at the class
     centre, and the class as label for a decoder that reads it."""
+    code = view.latent_at(request.digit, (request.x, request.y))[None]
+    return code, request.digit if core.decoder_sees_label else None
+
+
+def registry_decode(request: protocol.DecodeRequest) -> Any:
+    """Decode ``request`` with the shared model core (loading the model if needed)."""
     from cvae.serving import registry
 
     core, view = registry.core(request.model), registry.view(request.model)
-    code = view.latent_at(request.digit, (request.x, request.y))[None]
-    return core.decode(code, labels=request.digit if core.decoder_sees_label else None)[0]
+    return core.decode(*_decode_input(core, view, request))[0]
 
 
 def registry_submit(request: protocol.DecodeRequest) -> Future | None:
@@ -66,8 +71,7 @@ def registry_submit(request: protocol.DecodeRequest) -> Future | None:
     if loaded is None or not hasattr(loaded[0], "submit_decode"):
         return None
     core, view = loaded
-    code = view.latent_at(request.digit, (request.x, request.y))[None]
-    return core.submit_decode(code, labels=request.digit if core.decoder_sees_label else None)
+    return core.submit_decode(*_decode_input(core, view, request))
 
 
 def registry_points(name: str) -> bytes:
