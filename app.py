@@ -72,6 +72,11 @@ def page_state() -> PageState:
     return PageState(st.session_state, st.query_params)
 
 
+def shown_digit() -> int:
+    """The class the page shows (read at each run: a class change reruns fragments only)."""
+    return int(page_state().widget(DIGIT))
+
+
 # --- callbacks: each asks the state module to make one transition --------------------------
 
 def on_model() -> None:
@@ -94,7 +99,7 @@ def on_class() -> None:
     except BundleError:  # the full rerun says why the model cannot be used
         page.recentre()
         return
-    page.move_point(svc.view.start_point(int(page.widget(DIGIT))))
+    page.move_point(svc.view.start_point(shown_digit()))
     st.rerun(class_panels())
 
 
@@ -194,11 +199,6 @@ if __name__ == "__main__":  # the page run (see `app` above)
     st.markdown(f"### {svc.info.title}")
     st.caption(f"`{model}` · latent {svc.view.latent} · test ELBO {svc.info.metrics.test_elbo:.1f} "
                f"nats · from {svc.info.source}")
-
-
-def shown_digit() -> int:
-    """The class the page shows (read at each run: a class change reruns fragments only)."""
-    return int(page_state().widget(DIGIT))
 
 
 @st.fragment(key=LATENT)

@@ -555,6 +555,8 @@ def main(argv: list[str] | None = None) -> None:
                         "benchmarks/results/capacity.json, capacity_soak.json with --soak)")
     args = parser.parse_args(argv)
 
+    if args.costs and args.url and args.pid is None:
+        parser.error("--costs measures the server's CPU: give --pid with --url")
     steps = args.steps or list(QUICK_STEPS if args.quick else STEPS)
     step_s = args.step_seconds or (20.0 if args.quick else 60.0)
     if max(steps) > 400 or step_s > 600 or args.sessions > 5000:

@@ -61,11 +61,10 @@ def core(name: str) -> Any:
 
 def loaded(name: str) -> tuple[Any, ModelView] | None:
     """The core and view of bundle ``name`` if both are loaded already, else None (never
-    loads, never blocks on a load: safe on an event loop)."""
-    try:
-        key = str(catalog.bundle_path(name))
-    except KeyError:
-        return None
+    loads, never blocks on a load, never lists the weights folder: cheap enough for every
+    live decode on the event loop). Only an allow-listed name was ever loaded, so any other
+    name finds nothing."""
+    key = str(catalog.weights_dir() / name)  # the key `core` stores under
     model, model_view = _cores.get(key), _views.get(key)
     return None if model is None or model_view is None else (model, model_view)
 
