@@ -74,8 +74,8 @@ class ModelService:
         self._bundle = bundle
         self._judge = judge
         self.class_grid_png = lru_cache(maxsize=512)(self._class_grid_png)
-        self.manifold_png = lru_cache(maxsize=128)(self._manifold_png)
-        self.samples_png = lru_cache(maxsize=256)(self._samples_png)
+        self._manifold = lru_cache(maxsize=128)(self._manifold_png)
+        self._samples = lru_cache(maxsize=256)(self._samples_png)
         self.morph_png = lru_cache(maxsize=256)(self._morph_png)
         self.analogy_png = lru_cache(maxsize=256)(self._analogy_png)
         self.test_digit_pngs = lru_cache(maxsize=256)(self._test_digit_pngs)
@@ -129,15 +129,25 @@ class ModelService:
         probs = self.core.decode(self.view.class_grid(digit, n, span), digit)
         return images.grid_png(probs, n, n, scale=_grid_scale(n))
 
-    def _manifold_png(self, n: int, span: float, digit: int) -> bytes:
-        """The whole prior of a 2-D model (drawn as ``digit`` by a label-reading decoder)."""
-        probs = self.core.decode(self.view.manifold(n, span), digit)
+    def manifold_png(self, n: int, span: float, digit: int) -> bytes:
+        """The whole prior of a 2-D model, drawn as ``digit`` by a label-reading decoder:
+        the same picture (and one cache entry) for every class otherwise."""
+        return self._manifold(n, span, self._label(digit))
+
+    def _manifold_png(self, n: int, span: float, label: int | None) -> bytes:
+        probs = self.core.decode(self.view.manifold(n, span), label)
         return images.grid_png(probs, n, n, scale=_grid_scale(n))
 
-    def _samples_png(self, digit: int, seed: int) -> bytes:
-        """16 samples from p(z | digit) (or N(0, I)), two rows of eight."""
-        codes = self.view.prior_samples(digit, 16, seed)
-        return images.grid_png(self.core.decode(codes, digit), 2, 8, scale=2, gap=1)
+    def samples_png(self, digit: int, seed: int) -> bytes:
+        """16 samples from p(z | digit) (or N(0, I)), two rows of eight: one picture (and
+        one cache entry) for every class when neither the prior nor the decoder reads it."""
+        shown = digit if self.view.conditional or self.reads_label else None
+        return self._samples(shown, seed)
+
+    def _samples_png(self, digit: int | None, seed: int) -> bytes:
+        codes = self.view.prior_samples(digit or 0, 16, seed)
+        return images.grid_png(self.core.decode(codes, self._label(digit or 0)), 2, 8,
+                               scale=2, gap=1)
 
     def _morph_png(self, between: str, i: int, j: int) -> bytes:
         """A 10-step strip between two class centres (``between="classes"``) or two test

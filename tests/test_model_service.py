@@ -59,3 +59,17 @@ def test_your_digit_is_read_once_per_image(svc):
     assert svc.own_reading(digit.copy()) is reading
     assert reading.judge[0] == 1
     assert reading.guess is None and reading.analogy_png is None  # label-free model
+
+
+def test_pictures_that_do_not_show_the_class_are_drawn_once_for_every_class():
+    """The manifold of a model whose decoder ignores the class, and the samples of a model
+    whose prior ignores it too, are one picture (one cache entry) for all ten classes; a
+    label-reading decoder draws each class."""
+    plain, prior, style = (registry.service(name)
+                           for name in ("tutorial-2d", "class-prior-2d", "cvae-style-2d"))
+    assert plain.manifold_png(5, 0.9, 3) is plain.manifold_png(5, 0.9, 8)
+    assert plain.samples_png(3, 0) is plain.samples_png(8, 0)
+    assert prior.manifold_png(5, 0.9, 3) is prior.manifold_png(5, 0.9, 8)
+    assert prior.samples_png(3, 0) != prior.samples_png(8, 0)  # p(z | y) moves with y
+    assert style.manifold_png(5, 0.9, 3) != style.manifold_png(5, 0.9, 8)
+    assert style.samples_png(3, 0) != style.samples_png(8, 0)

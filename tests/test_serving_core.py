@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import keras
@@ -10,7 +12,7 @@ import pytest
 
 from cvae.model import VAE
 from cvae.recipes import get_recipe
-from cvae.serving.core import ModelCore, bucket_for
+from cvae.serving.core import BUCKETS, ModelCore, _spans, bucket_for
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +23,38 @@ def core() -> ModelCore:
 
 def test_bucket_for():
     assert [bucket_for(n) for n in (1, 2, 16, 17, 256, 257, 5000)] == [1, 16, 16, 64, 256, 256, 256]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+@pytest.mark.parametrize("n", [1, 16, 17, 40, 225, 625, 10_000])
+def test_a_request_is_cut_into_bucket_chunks_that_cover_it_once(n, workers):
+    spans = _spans(n, workers)
+    assert spans[0][0] == 0 and spans[-1][1] == n
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+    sizes = {end - start for start, end in spans[:-1]}
+    assert len(sizes) <= 1 and sizes <= set(BUCKETS)
+    if n <= 16:
+        assert spans == [(0, n)]  # a small request is one call, on the caller's thread
+    elif workers > 1:
+        assert len(spans) >= 2  # a big one gives every core a share
+
+
+def test_a_serving_process_runs_each_op_on_one_thread():
+    """Loading a core sets TensorFlow's per-op pool to one thread unless told otherwise
+    (checked in fresh processes: the setting only takes before TensorFlow starts)."""
+    import subprocess
+    import sys
+
+    probe = ("import tensorflow as tf; from cvae.serving.core import limit_op_threads; "
+             "limit_op_threads(); tf.constant(1.0) + 1; "
+             "print(tf.config.threading.get_intra_op_parallelism_threads())")
+    for setting, want in ((None, "1"), ("0", "0"), ("2", "2")):
+        env = {k: v for k, v in os.environ.items() if k != "CVAE_OP_THREADS"}
+        if setting is not None:
+            env["CVAE_OP_THREADS"] = setting
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                             text=True, timeout=300, check=True)
+        assert out.stdout.strip().splitlines()[-1] == want
 
 
 @pytest.mark.parametrize("n", [1, 15, 17, 300, 2100])
