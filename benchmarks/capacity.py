@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import cpu_seconds, rss_mb, thread_count
+from benchmarks.common import (
+    cpu_seconds,
+    machine_cpu_share,
+    machine_cpu_ticks,
+    rss_mb,
+    thread_count,
+)
 from cvae.live.protocol import HEADER as LIVE_HEADER
 from tests.harness import server
 from tests.harness.paths import ROOT
@@ -323,6 +329,7 @@ async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, 
             await asyncio.sleep(0.2)
         await asyncio.sleep(min(2.0, think_s))  # let the opening burst drain
         cpu0 = _proc_sample(pid)
+        ticks0 = machine_cpu_ticks()
         own0 = time.process_time()
         t0 = time.perf_counter()
         await asyncio.sleep(step_s)
@@ -335,6 +342,7 @@ async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, 
                "open_p50_ms": _pct(shared.opens_ms[opened:], 0.5),
                "open_errors": shared.open_errors, "client_cpu_pct": own_cpu,
                "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
+               **machine_cpu_share(ticks0, machine_cpu_ticks()),
                "errors_sample": shared.errors[-3:]}
         if pid is not None and cpu0 and cpu1:
             row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
@@ -355,7 +363,8 @@ def _row_line(row: dict[str, Any]) -> str:
             f"err {row['errors']} mix {row['mixups']}  {row['kb_per_action']} kB/act  "
             f"live {row['live_decodes']['per_s']}/s p95 {row['live_decodes']['p95_ms']} ms  "
             f"cpu {row.get('server_cpu_pct')}% (client {row['client_cpu_pct']}%) "
-            f"rss {row.get('server_rss_mb')} MB")
+            f"rss {row.get('server_rss_mb')} MB  machine {row['machine_busy_pct']}% busy "
+            f"{row['machine_steal_pct']}% stolen")
 
 
 def max_visitors(rows: list[dict[str, Any]], p95_ms: float = P95_TARGET_MS) -> int:

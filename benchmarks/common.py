@@ -52,6 +52,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def machine_cpu_ticks() -> tuple[int, int, int]:
+    """Whole-machine CPU ticks so far from /proc/stat: (busy, idle, steal), summed over
+    cores (idle includes I/O wait; steal is time the hypervisor ran something else)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields[:8]) - idle - steal, idle, steal
+
+
+def machine_cpu_share(before: tuple[int, int, int], after: tuple[int, int, int]
+                      ) -> dict[str, float]:
+    """Busy and stolen shares (%) of all cores between two `machine_cpu_ticks` readings."""
+    busy, idle, steal = (a - b for a, b in zip(after, before, strict=True))
+    total = max(1, busy + idle + steal)
+    return {"machine_busy_pct": round(100.0 * busy / total, 1),
+            "machine_steal_pct": round(100.0 * steal / total, 1)}
+
+
 def thread_count(pid: int) -> int:
     """Number of threads of ``pid``."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

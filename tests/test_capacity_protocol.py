@@ -73,6 +73,15 @@ def test_max_visitors_stops_at_the_first_miss():
 
 
 @pytest.mark.slow
+def test_machine_share_separates_busy_idle_and_stolen_time():
+    from benchmarks.common import machine_cpu_share, machine_cpu_ticks
+
+    assert machine_cpu_share((100, 300, 0), (160, 320, 20)) == {
+        "machine_busy_pct": 60.0, "machine_steal_pct": 20.0}
+    busy, idle, steal = machine_cpu_ticks()
+    assert min(busy, idle, steal) >= 0 and busy + idle > 0
+
+
 def test_two_visitors_against_a_real_server():
     """Two protocol-level visitors act for a few seconds: no errors, no mix-ups."""
     port = server.free_port()
