@@ -108,7 +108,11 @@ def run(quick: bool) -> dict[str, Any]:
         rates["cvae"].append(_cvae_trainer(VAE(recipe), images, labels, recipe.batch_size,
                                            epochs))
     ours, theirs = max(rates["cvae"]), max(rates["tutorial"])
+    import tensorflow as tf
+
     return {"recipe": recipe.name, "batch_size": recipe.batch_size,
+            # 0: TensorFlow's default, as `python -m cvae.train` runs (not the server's 1)
+            "op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
             "images_per_epoch": len(images), "epochs_timed": epochs,
             "cvae_images_per_s": ours, "tutorial_images_per_s": theirs,
             "ratio": ours / theirs, "runs": rates,
