@@ -72,7 +72,6 @@ def test_max_visitors_stops_at_the_first_miss():
     assert capacity.max_visitors(rows) == 0
 
 
-@pytest.mark.slow
 def test_machine_share_separates_busy_idle_and_stolen_time():
     from benchmarks.common import machine_cpu_share, machine_cpu_ticks
 
@@ -82,6 +81,7 @@ def test_machine_share_separates_busy_idle_and_stolen_time():
     assert min(busy, idle, steal) >= 0 and busy + idle > 0
 
 
+@pytest.mark.slow
 def test_two_visitors_against_a_real_server():
     """Two protocol-level visitors act for a few seconds: no errors, no mix-ups."""
     port = server.free_port()
