@@ -145,9 +145,8 @@ class ModelService:
         return self._samples(shown, seed)
 
     def _samples_png(self, digit: int | None, seed: int) -> bytes:
-        codes = self.view.prior_samples(digit or 0, 16, seed)
-        return images.grid_png(self.core.decode(codes, self._label(digit or 0)), 2, 8,
-                               scale=2, gap=1)
+        codes = self.view.prior_samples(digit or 0, 16, seed)  # N(0, I) when ``digit`` is None
+        return images.grid_png(self.core.decode(codes, digit), 2, 8, scale=2, gap=1)
 
     def _morph_png(self, between: str, i: int, j: int) -> bytes:
         """A 10-step strip between two class centres (``between="classes"``) or two test

@@ -31,10 +31,9 @@ OP_THREADS_ENV = "CVAE_OP_THREADS"  # threads per TensorFlow op in a serving pro
 CHUNK_WORKERS = os.cpu_count() or 1
 
 
-def limit_op_threads() -> int | None:
+def limit_op_threads() -> None:
     """Run each TensorFlow op on one thread (``$CVAE_OP_THREADS`` to change; 0 is
-    TensorFlow's default, one per core), if TensorFlow has not started yet; return the
-    setting in force (None: TensorFlow's default).
+    TensorFlow's default, one per core), if TensorFlow has not started yet.
 
     A server runs many small calls from many sessions at once, so splitting one op over
     the cores buys nothing and costs hand-offs: a one-point decode measured about 2.3 ms
@@ -46,7 +45,6 @@ def limit_op_threads() -> int | None:
     # TensorFlow already running (a test process, a notebook) refuses it: leave it be.
     with contextlib.suppress(RuntimeError):
         tf.config.threading.set_intra_op_parallelism_threads(wanted)
-    return tf.config.threading.get_intra_op_parallelism_threads() or None
 
 
 @cache
