@@ -413,18 +413,24 @@ def model_card(svc: ModelService) -> None:
         f"{info.kl_weight} · {svc.param_count:,} parameters  \n"
         f"**Source** {info.source}  \n"
         f"**Training** batch {info.batch_size}, Adam {info.learning_rate} ({info.lr_schedule}), "
-        f"seed {info.seed}, on {info.device}, finished {info.finished}"
+        f"seed {info.seed}, on {info.device}, finished {info.finished_text}"
         + (f", {m.train_seconds / 60:.0f} min" if math.isfinite(m.train_seconds) else "")
         + (f"  \n**Notes** {info.notes}" if info.notes else ""))
-    with st.expander("How it was made (full config)"):
-        st.code(info.command, language="bash")
-        st.json(svc.config, expanded=False)
+    # The command's highlighter and the JSON viewer are browser chunks of their own (1.6 MB
+    # and 0.1 MB): the expander's content is sent only once it is opened.
+    config_box = st.expander("How it was made (full config)", key="config_open",
+                             on_change="rerun")
+    if config_box.open:
+        with config_box:
+            st.code(info.command, language="bash")
+            st.json(svc.config, expanded=False)
     st.caption(f"Serving: decode and encode are compiled graphs, traced "
                f"{svc.trace_count()} times since this model was loaded and shared by every "
                "visitor of this server.")
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(svc.elbo_figure(), config={"displaylogo": False})
+        if svc.elbo_svg is not None:
+            st.html(svc.elbo_svg)
     with right:
         last = svc.last_epoch
         epoch = st.slider("Samples during training · epoch", 0, last, last, key="epoch")

@@ -102,25 +102,6 @@ def scatter_with_overlays(base: dict[str, Any], overlays: list[dict[str, Any]]) 
     return {"data": [*base["data"], *overlays], "layout": base["layout"]}
 
 
-def elbo_curve(history: list[dict[str, float]], published: float | None = None) -> go.Figure:
-    """Validation ELBO (and training ELBO) per epoch, with the write-up's figure if any."""
-    epochs = [row["epoch"] for row in history]
-    fig = go.Figure()
-    if history and "elbo" in history[0]:
-        fig.add_trace(go.Scatter(x=epochs, y=[r["elbo"] for r in history], name="train ELBO",
-                                 mode="lines", line={"dash": "dot"}))
-    if history and "val_elbo" in history[0]:
-        fig.add_trace(go.Scatter(x=epochs, y=[r["val_elbo"] for r in history],
-                                 name="validation ELBO", mode="lines+markers"))
-    if published is not None:
-        fig.add_hline(y=published, line_dash="dash", line_color="#888",
-                      annotation_text=f"write-up: {published}")
-    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      xaxis_title="epoch", yaxis_title="nats per digit",
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.01})
-    return fig
-
-
 def selected_index(selection: object, n_points: int) -> int | None:
     """The test-digit index picked in a Plotly selection event, else ``None``.
 

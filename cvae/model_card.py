@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -73,6 +74,17 @@ class ModelInfo:
     @property
     def posterior_text(self) -> str:
         return "full covariance" if self.posterior == "tril" else "diagonal"
+
+    @property
+    def finished_text(self) -> str:
+        """When training finished, to the minute ("2026-11-23 15:13 UTC"). One colon only:
+        Markdown text with ``:13:`` in it makes Streamlit's browser fetch its emoji
+        short-code plugin (265 kB) for a time stamp."""
+        try:
+            when = datetime.strptime(self.finished, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            return self.finished.replace(":", "\\:")
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     @classmethod
     def from_bundle(cls, config: dict[str, Any], metrics: dict[str, Any]) -> ModelInfo:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from cvae import digit_input, figures, images
+from cvae import digit_input, figures, images, line_chart
 from cvae.bundle import read_progress
 from cvae.data import Split
 from cvae.explorer import ModelView
@@ -212,13 +212,13 @@ class ModelService:
             self._scatter_base, figures.overlay_traces(self.view, digit, None, picked, own)))
 
     @cached_property
-    def _elbo_figure(self) -> dict[str, Any]:
-        return figures.elbo_curve(self.core.metrics.get("history", []),
-                                  self.info.published_elbo).to_plotly_json()
-
-    def elbo_figure(self) -> go.Figure:
-        """Validation (and training) ELBO per epoch: a fresh figure."""
-        return _fresh_figure(self._elbo_figure)
+    def elbo_svg(self) -> str | None:
+        """Validation (and training) ELBO per epoch as an inline SVG chart (None without a
+        training history)."""
+        history = self.core.metrics.get("history", [])
+        if not history or "epoch" not in history[0]:
+            return None
+        return line_chart.elbo_svg(history, self.info.published_elbo)
 
     @cached_property
     def _progress(self) -> dict[str, np.ndarray]:
