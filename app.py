@@ -60,7 +60,8 @@ if __name__ != "__main__":
     app = st.App(__file__, routes=live_routes(), middleware=[Middleware(CompressedStatic)])
 else:
     st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
-    st.html("<style>img {image-rendering: pixelated;}</style>")
+    st.html("<style>img {image-rendering: pixelated;}\n" + latent_map.reserve_css(MAP)
+            + "</style>")
 
 
 @st.cache_resource(show_spinner="Loading the model and encoding the 10,000 test digits…")

@@ -70,6 +70,24 @@ def loader_js() -> str:
             "}\n")
 
 
+def box_key(key: str) -> str:
+    """The key of the container `show` puts the map with key ``key`` in."""
+    return f"{key}_box"
+
+
+def reserve_css(key: str) -> str:
+    """Page CSS that holds the place of the map with key ``key`` (its container, which the
+    page draws at once, while the component's own element appears only once its code has
+    loaded) at the height the map will have (map.css: a square plot of min(560 px, width)
+    with a 25 px toggle row; the 298 px decoded-digit box beside it when the column has
+    room for both, else below it), so nothing below the map moves when it appears."""
+    box = box_key(key)
+    return ('[data-testid="stMainBlockContainer"] {container-type: inline-size;}\n'
+            f".st-key-{box} {{min-height: calc(min(560px, 100cqw) + 25px + 16px + 298px);}}\n"
+            "@container (min-width: 576px) {"
+            f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 25px);}} }}\n")
+
+
 def _register(name: str) -> Any:
     from streamlit.components.v2 import component
 
@@ -188,10 +206,13 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
                 on_event(event)
         return call
 
-    render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
-                                  picked=picked, own=own),
-           on_commit_change=callback("commit"), on_pick_change=callback("pick"),
-           width="stretch")
+    import streamlit as st
+
+    with st.container(key=box_key(key)):  # its place is held by `reserve_css`
+        render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
+                                      picked=picked, own=own),
+               on_commit_change=callback("commit"), on_pick_change=callback("pick"),
+               width="stretch")
     return True
 
 
