@@ -24,6 +24,11 @@ COPY cvae/ cvae/
 COPY weights/ weights/
 COPY app.py .
 
+# Streamlit's /static/ bundle compressed once, here (gzip + brotli beside each file), so the
+# app serves stored compressed bytes from its first request (cvae/compressed_static.py).
+ENV CVAE_STATIC_CACHE=/app/static-cache
+RUN python -m cvae.compressed_static
+
 USER app
 EXPOSE 8501
 

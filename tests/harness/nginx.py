@@ -25,6 +25,7 @@ def loopback_conf(template: str, upstreams: list[str], port: int, prefix: Path) 
     conf = re.sub(r"^pid .*;$", f"pid {prefix}/nginx.pid;", conf, flags=re.M)
     conf = re.sub(r"^error_log .*;$", f"error_log {prefix}/error.log warn;", conf, flags=re.M)
     conf = re.sub(r"^worker_processes .*;$", "worker_processes 1;", conf, flags=re.M)
+    conf = re.sub(r"proxy_cache_path \S+", f"proxy_cache_path {prefix}/static-cache", conf)
     temps = "".join(f"    {k}_temp_path {prefix}/{k};\n"
                     for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     user = f"user {_user()};\n" if os.geteuid() == 0 else ""  # root: workers stay root
