@@ -2,7 +2,9 @@
 
 Writes ``benchmarks/results/latest.json`` (figures + machine description). Sections:
 decode (model core vs the write-ups' per-point loop), apptest (rerun times), browser
-(cold start, RSS, slider -> painted digit in Chromium), training (cvae trainer vs the TF
+(cold start, RSS, slider -> painted digit in Chromium), live (the latent map and its
+channel), web (first load on a phone and Lighthouse, beside a bare Streamlit page, plain
+and behind nginx: `benchmarks.web`), training (cvae trainer vs the TF
 tutorial's loop; in a fresh process, with TensorFlow's own thread settings as the trainer
 has them, not the serving core's one thread per op).
 """
@@ -23,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks.common import ROOT, machine
 
-SECTIONS = ("decode", "apptest", "browser", "live", "training")
+SECTIONS = ("decode", "apptest", "browser", "live", "web", "training")
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 
 
@@ -35,10 +37,11 @@ OWN_PROCESS_ENV = "CVAE_BENCHMARK_SECTION_PROCESS"  # set in that process: run i
 
 
 def _run_section(name: str, quick: bool) -> dict[str, Any]:
-    from benchmarks import decode, interaction, live, training
+    from benchmarks import decode, interaction, live, training, web
 
     runners = {"decode": decode.run, "apptest": interaction.apptest_reruns,
-               "browser": interaction.browser, "live": live.run, "training": training.run}
+               "browser": interaction.browser, "live": live.run, "web": web.run,
+               "training": training.run}
     start = time.perf_counter()
     if name in OWN_PROCESS and not os.environ.get(OWN_PROCESS_ENV):
         result = _in_own_process(name, quick)
@@ -71,6 +74,14 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:.0f} MB"
     if unit == "bytes":
         return f"{value / 1000:.1f} kB"
+    if unit == "s2":
+        return f"{value:.2f} s"
+    if unit == "wire":
+        return f"{value / 1e6:.2f} MB"
+    if unit == "score":
+        return f"{value:.0f}"
+    if unit == "cls":
+        return f"{value:.3f}"
     if unit == "latent":
         return f"{value:.3f}"
     if unit == "img/s":
@@ -148,6 +159,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             gap_ms = lv[f"drag_gap_ms{suffix}"]
             add(f"drag: pointer gap p50 (ms){label}", gap_ms["p50"], "ms",
                 target=f"p95 {gap_ms['p95']:.0f} ms")
+    w = results.get("web")
+    if w and "skipped" not in w:
+        web_rows(w, add)
     t = results.get("training")
     if t:
         add(f"training {t['recipe']}, batch {t['batch_size']}", t["cvae_images_per_s"], "img/s",
@@ -157,6 +171,43 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             target=f"{t['train_gflop_per_image'] * 1e3:.0f} MFLOP per image and step"
             + (f"; best this machine reached: {best:.0f} GFLOP/s (grid decode)" if best else ""))
     return out
+
+
+def web_rows(w: dict[str, Any], add: Any) -> None:
+    """The web section's rows, each beside the bare page of the same path (`add` appends)."""
+    limits = {"plain": {"whole": 5e6, "before": None}, "nginx": {"whole": 3.5e6, "before": 1.3e6}}
+    for path, pages in w["paths"].items():
+        app, bare = pages.get("app"), pages.get("bare")
+        if not app or not bare:
+            continue
+        where = "plain streamlit run" if path == "plain" else "behind nginx"
+        for profile, name in (("fast4g", "fast 4G"), ("slow4g", "slow 4G")):
+            ours, ref = app[profile].get("first_paint_s"), bare[profile].get("first_paint_s")
+            ratio = ours / ref if ours and ref else None
+            add(f"phone {name}, {where}: first digit painted (bare: first text)", ours, "s2",
+                ref, ratio, "<= 1.25x bare", None if ratio is None else ratio <= 1.25)
+            before = app[profile].get("bytes_before")
+            cap = limits[path]["before"] if profile == "fast4g" else None
+            add(f"  bytes on the wire before it ({name}, {where})", before, "wire",
+                bare[profile].get("bytes_before"), target=f"<= {cap / 1e6:.1f} MB" if cap else "",
+                met=None if cap is None or before is None else before <= cap)
+        whole = app["whole_page_bytes"]
+        add(f"whole page scrolled through, {where}", whole, "wire", bare["whole_page_bytes"],
+            target=f"<= {limits[path]['whole'] / 1e6:.1f} MB", met=whole <= limits[path]["whole"])
+        lh_app, lh_bare = app.get("lighthouse", {}), bare.get("lighthouse", {})
+        for form, slack in (("mobile", 15), ("desktop", 10)):
+            a, b = lh_app.get(form), lh_bare.get(form)
+            if not a or not b or a.get("performance") is None or b.get("performance") is None:
+                continue
+            add(f"Lighthouse {form} performance, {where}", a["performance"], "score",
+                b["performance"], target=f">= bare - {slack}",
+                met=a["performance"] >= b["performance"] - slack)
+            add(f"  Lighthouse {form} accessibility, {where}", a["accessibility"], "score",
+                b["accessibility"], target="100", met=a["accessibility"] == 100)
+            add(f"  Lighthouse {form} CLS, {where}", a["cls"], "cls", b["cls"],
+                target="<= 0.1", met=a["cls"] <= 0.1)
+            add(f"  Lighthouse {form} LCP, {where}", a["lcp_s"], "s2", b["lcp_s"])
+            add(f"  Lighthouse {form} TBT, {where}", a["tbt_ms"], "ms", b["tbt_ms"])
 
 
 def print_table(results: dict[str, Any], markdown: bool = False) -> None:

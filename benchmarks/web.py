@@ -1,0 +1,366 @@
+"""First load on a phone and in Lighthouse, each beside a bare one-line Streamlit page
+(``python -m benchmarks --only web``, or ``python -m benchmarks.web [--quick]`` alone).
+
+Two pages, each served by the same Streamlit in the same run: the app (``streamlit run
+app.py``) and a bare page (``st.write`` of one line, in a temporary folder with the repo's
+``.streamlit/config.toml``): the framework's own floor. Two paths for each: the plain
+server, and behind ``deploy/nginx.conf`` rendered for loopback (`tests.harness.nginx`).
+
+* Phone first visit (390×844 CSS px, touch, mobile user agent; a fresh context with the
+  cache disabled) under Chromium's network emulation (CDP
+  ``Network.emulateNetworkConditions``): "fast 4G" 9 Mbps down / 1.5 up, 60 ms latency,
+  and "slow 4G" 1.6 Mbps / 0.75, 150 ms. Seconds from navigation to the first digit the
+  map paints (its test-only log ``window.__cvaeTest.paints``; for the bare page the
+  first animation frame with its text on screen), and the bytes on the wire before it
+  (``encodedDataLength`` of HTTP responses finished by then plus the parts of unfinished
+  ones received; WebSocket frames, which the emulation does not throttle, counted apart).
+  Median of 3 visits (1 with ``--quick``).
+* Whole page: every byte of the fast-4G visit after scrolling to the bottom and the
+  network going quiet (nothing opened that a visitor did not open).
+* Lighthouse (npm ``lighthouse``, ``$CVAE_LIGHTHOUSE`` or on ``PATH``; Debian's Chromium
+  via ``CHROME_PATH``), mobile (its default: simulated slow 4G, 4× CPU slowdown) and
+  ``--preset=desktop``: performance, accessibility, LCP, CLS, TBT. Median of 3 runs (1
+  with ``--quick``: 8 runs instead of 24, about 10 minutes fewer).
+
+Each server is visited once, unthrottled, before anything is measured (models loaded;
+the app's compressed copy of the bundle, `cvae.compressed_static`, ready).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ROOT
+
+PHONE = {"width": 390, "height": 844}
+MOBILE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/131.0.0.0 Mobile Safari/537.36")
+# Chromium's emulation: latency is the added round trip per request; throughputs in bytes/s.
+PROFILES = {
+    "fast4g": {"latency": 60, "downloadThroughput": 9e6 / 8, "uploadThroughput": 1.5e6 / 8},
+    "slow4g": {"latency": 150, "downloadThroughput": 1.6e6 / 8,
+               "uploadThroughput": 0.75e6 / 8},
+}
+BARE_TEXT = "A bare one-line Streamlit page."
+BARE_SCRIPT = f'import streamlit as st\n\nst.write("{BARE_TEXT}")\n'
+PAGES = ("app", "bare")
+PATHS = ("plain", "nginx")
+
+MAP_FLAG = "window.__cvaeTest = {paints: [], pointer: [], keys: []};"
+# The bare page's "first digit": the first animation frame with its text in the DOM.
+BARE_WATCH = f"""(() => {{ const look = () => requestAnimationFrame((t) => {{
+  if (document.body && document.body.innerText.includes({json.dumps(BARE_TEXT)})) {{
+    window.__firstText = t; }} else {{ look(); }} }}); look(); }})();"""
+FIRST_PAINT = {"app": "window.__cvaeTest && window.__cvaeTest.paints.length ? "
+                      "window.__cvaeTest.paints[0].t : null",
+               "bare": "window.__firstText || null"}
+
+
+def lighthouse_command() -> str | None:
+    """The Lighthouse CLI (``$CVAE_LIGHTHOUSE``, else ``lighthouse`` on PATH), or None."""
+    named = os.environ.get("CVAE_LIGHTHOUSE")
+    if named:
+        return named if Path(named).is_file() or shutil.which(named) else None
+    return shutil.which("lighthouse")
+
+
+# --- servers -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def streamlit_server(script: Path, workdir: Path, log: Path) -> Iterator[str]:
+    """``streamlit run script`` (cwd ``workdir``) on a free loopback port; its base URL."""
+    from tests.harness.server import free_port, stop_server, wait_healthy
+
+    port = free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_healthy(base, proc, 300)
+            yield base
+        finally:
+            stop_server(proc)
+
+
+@contextlib.contextmanager
+def nginx_in_front(upstream: str, workdir: Path) -> Iterator[str]:
+    """Debian's nginx with ``deploy/nginx.conf`` for one loopback upstream; its base URL."""
+    from tests.harness.nginx import NGINX_CONF, loopback_conf
+    from tests.harness.server import free_port, stop_server, wait_healthy
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(loopback_conf(NGINX_CONF.read_text(), [upstream.removeprefix("http://")],
+                                  port, workdir))
+    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, proc, 30)
+        yield base
+    finally:
+        stop_server(proc)
+
+
+def bare_page(workdir: Path) -> Path:
+    """The bare page's script, with the repo's Streamlit settings beside it."""
+    (workdir / ".streamlit").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / ".streamlit" / "config.toml", workdir / ".streamlit" / "config.toml")
+    script = workdir / "bare.py"
+    script.write_text(BARE_SCRIPT)
+    return script
+
+
+def wait_compressed(base: str, timeout: float = 600.0) -> bool:
+    """Wait until the server sends its main JS bundle compressed (False: it never did)."""
+    import re
+
+    html = urllib.request.urlopen(f"{base}/", timeout=30).read().decode()
+    main = re.search(r"static/js/index\.[\w-]+\.js", html)
+    if main is None:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(f"{base}/{main.group(0)}",
+                                         headers={"Accept-Encoding": "gzip"}, method="HEAD")
+        with urllib.request.urlopen(request, timeout=30) as r:
+            if r.headers.get("Content-Encoding"):
+                return True
+        time.sleep(2)
+    return False
+
+
+# --- the phone visit -----------------------------------------------------------------------
+
+class Wire:
+    """Bytes on the wire of one page visit, from CDP Network events."""
+
+    def __init__(self, cdp: Any) -> None:
+        self.start: float | None = None
+        self.finished: list[tuple[float, str, int]] = []
+        self.received: list[tuple[float, str, int]] = []
+        self.frames: list[tuple[float, int]] = []
+        self.last_event = time.monotonic()
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.loadingFinished", lambda e: self._log(
+            self.finished, (e["timestamp"], e["requestId"], int(e["encodedDataLength"]))))
+        cdp.on("Network.dataReceived", lambda e: self._log(
+            self.received, (e["timestamp"], e["requestId"], int(e.get("encodedDataLength", 0)))))
+        cdp.on("Network.webSocketFrameReceived", lambda e: self._log(
+            self.frames, (e["timestamp"], len(e["response"].get("payloadData", "")))))
+
+    def _sent(self, event: dict) -> None:
+        if self.start is None and event.get("type") == "Document":
+            self.start = event["timestamp"]
+        self.last_event = time.monotonic()
+
+    def _log(self, into: list, item: tuple) -> None:
+        into.append(item)
+        self.last_event = time.monotonic()
+
+    def http_bytes(self, until_s: float | None = None) -> int:
+        """HTTP bytes received by ``until_s`` seconds after navigation (all: None)."""
+        end = float("inf") if until_s is None or self.start is None else self.start + until_s
+        done = {rid for t, rid, _ in self.finished if t <= end}
+        whole = sum(n for t, _, n in self.finished if t <= end)
+        partial = sum(n for t, rid, n in self.received if t <= end and rid not in done)
+        return whole + partial
+
+    def ws_bytes(self, until_s: float | None = None) -> int:
+        end = float("inf") if until_s is None or self.start is None else self.start + until_s
+        return sum(n for t, n in self.frames if t <= end)
+
+
+def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
+                scroll: bool) -> dict[str, Any]:
+    """One cold phone visit under ``profile``: first digit (or text) painted and bytes."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True,
+                                  has_touch=True, user_agent=MOBILE_UA)
+    try:
+        page = context.new_page()
+        page.add_init_script(MAP_FLAG if page_kind == "app" else BARE_WATCH)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.send("Network.emulateNetworkConditions", {"offline": False, **PROFILES[profile]})
+        wire = Wire(cdp)
+        page.goto(f"{base}/", wait_until="commit", timeout=300_000)
+        handle = page.wait_for_function(FIRST_PAINT[page_kind], timeout=300_000, polling=100)
+        first_s = float(handle.json_value()) / 1000.0
+        out = {"first_paint_s": round(first_s, 3), "bytes_before": wire.http_bytes(first_s),
+               "ws_bytes_before": wire.ws_bytes(first_s)}
+        if scroll:
+            for _ in range(40):
+                page.mouse.wheel(0, 600)
+                page.wait_for_timeout(250)
+            quiet_since = time.monotonic()
+            while time.monotonic() - quiet_since < 120:
+                page.wait_for_timeout(500)
+                if time.monotonic() - wire.last_event > 3:
+                    break
+            out["whole_page_bytes"] = wire.http_bytes()
+            out["whole_page_ws_bytes"] = wire.ws_bytes()
+        return out
+    finally:
+        context.close()
+
+
+def warm(browser: Any, base: str, page_kind: str) -> None:
+    """One unthrottled visit: the server has loaded what a visit needs."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.add_init_script(MAP_FLAG if page_kind == "app" else BARE_WATCH)
+        page.goto(f"{base}/", timeout=300_000)
+        page.wait_for_function(FIRST_PAINT[page_kind], timeout=300_000)
+    finally:
+        context.close()
+
+
+# --- Lighthouse ----------------------------------------------------------------------------
+
+def lighthouse_run(command: str, url: str, form: str) -> dict[str, Any]:
+    """One Lighthouse run (``form`` "mobile" or "desktop"): scores and the three metrics."""
+    from tests.harness.browser import CHROMIUM
+
+    args = [command, url, "--output=json", "--output-path=stdout", "--quiet",
+            "--only-categories=performance,accessibility", "--max-wait-for-load=90000",
+            "--chrome-flags=--headless=new --no-sandbox"]
+    if form == "desktop":
+        args.append("--preset=desktop")
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "CHROME_PATH": str(CHROMIUM)})
+    if done.returncode:
+        return {"error": (done.stderr or done.stdout)[-500:]}
+    report = json.loads(done.stdout)
+    if report.get("runtimeError"):
+        return {"error": report["runtimeError"].get("message", "runtime error")}
+    audits, categories = report["audits"], report["categories"]
+
+    def score(name: str) -> float | None:
+        value = categories[name].get("score")
+        return None if value is None else round(100 * value)
+
+    return {"performance": score("performance"), "accessibility": score("accessibility"),
+            "lcp_s": round(audits["largest-contentful-paint"]["numericValue"] / 1000, 2),
+            "cls": round(audits["cumulative-layout-shift"]["numericValue"], 3),
+            "tbt_ms": round(audits["total-blocking-time"]["numericValue"])}
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-field medians of the runs that succeeded (with the runs kept)."""
+    good = [r for r in runs if "error" not in r]
+    out: dict[str, Any] = {"runs": runs}
+    if good:
+        for key in good[0]:
+            values = [r[key] for r in good if r.get(key) is not None]
+            out[key] = statistics.median(values) if values else None
+    return out
+
+
+# --- the section ---------------------------------------------------------------------------
+
+def measure_page(browser: Any, base: str, page_kind: str, repeats: int,
+                 lighthouse: str | None, lh_runs: int) -> dict[str, Any]:
+    """Every figure of one page on one path."""
+    print(f"[web]   {page_kind} at {base}", file=sys.stderr, flush=True)
+    warm(browser, base, page_kind)
+    result: dict[str, Any] = {}
+    for profile in PROFILES:
+        visits = [phone_visit(browser, base, page_kind, profile,
+                              scroll=profile == "fast4g" and i == 0) for i in range(repeats)]
+        result[profile] = median_of([{k: v for k, v in visit.items()
+                                      if not k.startswith("whole")} for visit in visits])
+        if profile == "fast4g":
+            result["whole_page_bytes"] = visits[0]["whole_page_bytes"]
+            result["whole_page_ws_bytes"] = visits[0]["whole_page_ws_bytes"]
+    if lighthouse is None:
+        result["lighthouse"] = {"skipped": "no Lighthouse CLI (npm install lighthouse; set "
+                                           "CVAE_LIGHTHOUSE to its bin/lighthouse)"}
+    else:
+        result["lighthouse"] = {form: median_of([lighthouse_run(lighthouse, f"{base}/", form)
+                                                 for _ in range(lh_runs)])
+                                for form in ("mobile", "desktop")}
+    return result
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """All the web figures (see the module docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.harness.browser import CHROMIUM, LAUNCH
+    from tests.harness.paths import ARTIFACTS
+
+    if not CHROMIUM.is_file():
+        return {"skipped": f"no Chromium at {CHROMIUM}"}
+    repeats = lh_runs = 1 if quick else 3
+    lighthouse = lighthouse_command()
+    out: dict[str, Any] = {"visits_per_profile": repeats, "lighthouse_runs": lh_runs,
+                           "profiles": PROFILES, "phone": {**PHONE, "device_scale_factor": 3},
+                           "paths": {path: {} for path in PATHS}}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cvae-web-") as tmp, sync_playwright() as p:
+        work = Path(tmp)
+        bare = bare_page(work / "bare")
+        browser = p.chromium.launch(**LAUNCH)
+        try:
+            with streamlit_server(ROOT / "app.py", ROOT, ARTIFACTS / "benchmark-web-app.log") \
+                    as app_base, \
+                    streamlit_server(bare, bare.parent, ARTIFACTS / "benchmark-web-bare.log") \
+                    as bare_base:
+                out["app_static_compressed"] = wait_compressed(app_base)
+                bases = {"app": app_base, "bare": bare_base}
+                for kind in PAGES:
+                    out["paths"]["plain"][kind] = measure_page(
+                        browser, bases[kind], kind, repeats, lighthouse, lh_runs)
+                for kind in PAGES:
+                    with nginx_in_front(bases[kind], work / f"nginx-{kind}") as front:
+                        out["paths"]["nginx"][kind] = measure_page(
+                            browser, front, kind, repeats, lighthouse, lh_runs)
+        finally:
+            browser.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.__main__ import RESULTS, print_table
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.web", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="one visit and one Lighthouse "
+                        "run per page, path and profile (instead of the median of 3)")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="JSON results file; its `web` entry is replaced")
+    args = parser.parse_args(argv)
+    results = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    start = time.perf_counter()
+    results["web"] = run(args.quick)
+    results["web"]["section_seconds"] = round(time.perf_counter() - start, 1)
+    print_table({"web": results["web"]})
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""First load of the real app: Streamlit's bundle arrives compressed from `streamlit run
+app.py` itself, and nothing on a phone's first screen moves while the page loads."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+import urllib.request
+
+from cvae.compressed_static import streamlit_bundle
+
+PHONE = {"width": 390, "height": 844}
+SHIFTS = """window.__shifts = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) {
+  if (!e.hadRecentInput) window.__shifts.push(e.value); } })
+  .observe({type: 'layout-shift', buffered: true});
+window.__cvaeTest = {paints: [], pointer: [], keys: []};"""
+
+
+def get(url: str, **headers: str) -> tuple[dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as r:
+        return {k.lower(): v for k, v in r.headers.items()}, r.read()
+
+
+def test_main_bundle_is_sent_gzipped_and_decompresses_to_the_file(server):
+    _, html = get(f"{server}/")
+    name = re.search(rb"static/js/(index\.[\w-]+\.js)", html).group(1).decode()
+    original = (streamlit_bundle() / "js" / name).read_bytes()
+    deadline = time.monotonic() + 300  # the first start of a Streamlit version compresses
+    while True:
+        headers, body = get(f"{server}/static/js/{name}", **{"Accept-Encoding": "gzip"})
+        if headers.get("content-encoding") == "gzip" or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert headers.get("content-encoding") == "gzip", "the bundle never arrived compressed"
+    assert "accept-encoding" in headers["vary"].lower()
+    assert "immutable" in headers["cache-control"]
+    assert len(body) < len(original) / 2 and gzip.decompress(body) == original
+
+    headers, body = get(f"{server}/static/js/{name}", **{"Accept-Encoding": "identity"})
+    assert "content-encoding" not in headers and body == original
+
+
+def test_phone_first_screen_does_not_shift_while_loading(server, browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.goto(f"{server}/")
+        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+        page.wait_for_timeout(2000)  # late images, fonts, the test digits' layer
+        shifts = page.evaluate("window.__shifts")
+        assert sum(shifts) <= 0.1, f"layout shifts while loading: {shifts}"
+    finally:
+        context.close()
