@@ -70,6 +70,13 @@ def loader_js() -> str:
             "}\n")
 
 
+# `reserve_css` reaches the browser through st.html, whose code is a chunk of its own that
+# can land after the map's container is drawn; until then this space (drawn by Streamlit's
+# main bundle) keeps what follows the map below a phone's or a laptop's first screen, so
+# that when the CSS or the map arrive nothing visible moves.
+EARLY_SPACE_PX = 600
+
+
 def box_key(key: str) -> str:
     """The key of the container `show` puts the map with key ``key`` in."""
     return f"{key}_box"
@@ -83,6 +90,7 @@ def reserve_css(key: str) -> str:
     room for both, else below it), so nothing below the map moves when it appears."""
     box = box_key(key)
     return ('[data-testid="stMainBlockContainer"] {container-type: inline-size;}\n'
+            f'.st-key-{box} > :has([data-testid="stSpace"]) {{display: none;}}\n'
             f".st-key-{box} {{min-height: calc(min(560px, 100cqw) + 25px + 16px + 298px);}}\n"
             "@container (min-width: 576px) {"
             f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 25px);}} }}\n")
@@ -213,6 +221,7 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
                                       picked=picked, own=own),
                on_commit_change=callback("commit"), on_pick_change=callback("pick"),
                width="stretch")
+        st.space(EARLY_SPACE_PX)  # until the page CSS arrives (`reserve_css` hides it)
     return True
 
 
