@@ -191,9 +191,10 @@ def web_rows(w: dict[str, Any], add: Any) -> None:
             add(f"  bytes on the wire before it ({name}, {where})", before, "wire",
                 bare[profile].get("bytes_before"), target=f"<= {cap / 1e6:.1f} MB" if cap else "",
                 met=None if cap is None or before is None else before <= cap)
-        whole = app["whole_page_bytes"]
-        add(f"whole page scrolled through, {where}", whole, "wire", bare["whole_page_bytes"],
-            target=f"<= {limits[path]['whole'] / 1e6:.1f} MB", met=whole <= limits[path]["whole"])
+        whole = app.get("whole_page_bytes")
+        add(f"whole page scrolled through, {where}", whole, "wire", bare.get("whole_page_bytes"),
+            target=f"<= {limits[path]['whole'] / 1e6:.1f} MB",
+            met=None if whole is None else whole <= limits[path]["whole"])
         lh_app, lh_bare = app.get("lighthouse", {}), bare.get("lighthouse", {})
         for form, slack in (("mobile", 15), ("desktop", 10)):
             a, b = lh_app.get(form), lh_bare.get(form)

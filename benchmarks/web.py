@@ -57,6 +57,7 @@ PROFILES = {
 BARE_TEXT = "A bare one-line Streamlit page."
 BARE_SCRIPT = f'import streamlit as st\n\nst.write("{BARE_TEXT}")\n'
 PAGES = ("app", "bare")
+PAINT_TIMEOUT_MS = 180_000
 PATHS = ("plain", "nginx")
 
 MAP_FLAG = "window.__cvaeTest = {paints: [], pointer: [], keys: []};"
@@ -194,6 +195,8 @@ class Wire:
 def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
                 scroll: bool) -> dict[str, Any]:
     """One cold phone visit under ``profile``: first digit (or text) painted and bytes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True,
                                   has_touch=True, user_agent=MOBILE_UA)
     try:
@@ -205,7 +208,12 @@ def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
         cdp.send("Network.emulateNetworkConditions", {"offline": False, **PROFILES[profile]})
         wire = Wire(cdp)
         page.goto(f"{base}/", wait_until="commit", timeout=300_000)
-        handle = page.wait_for_function(FIRST_PAINT[page_kind], timeout=300_000, polling=100)
+        try:
+            handle = page.wait_for_function(FIRST_PAINT[page_kind], timeout=PAINT_TIMEOUT_MS,
+                                            polling=100)
+        except PlaywrightTimeout:  # a run that never paints is reported, not fatal
+            return {"error": f"nothing painted within {PAINT_TIMEOUT_MS / 1000:.0f} s",
+                    "bytes_so_far": wire.http_bytes()}
         first_s = float(handle.json_value()) / 1000.0
         out = {"first_paint_s": round(first_s, 3), "bytes_before": wire.http_bytes(first_s),
                "ws_bytes_before": wire.ws_bytes(first_s)}
@@ -225,16 +233,24 @@ def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
         context.close()
 
 
-def warm(browser: Any, base: str, page_kind: str) -> None:
-    """One unthrottled visit: the server has loaded what a visit needs."""
-    context = browser.new_context(viewport=PHONE)
-    try:
-        page = context.new_page()
-        page.add_init_script(MAP_FLAG if page_kind == "app" else BARE_WATCH)
-        page.goto(f"{base}/", timeout=300_000)
-        page.wait_for_function(FIRST_PAINT[page_kind], timeout=300_000)
-    finally:
-        context.close()
+def warm(browser: Any, base: str, page_kind: str, tries: int = 2) -> None:
+    """An unthrottled visit that paints (up to ``tries``): the server has loaded what a
+    visit needs."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        context = browser.new_context(viewport=PHONE)
+        try:
+            page = context.new_page()
+            page.add_init_script(MAP_FLAG if page_kind == "app" else BARE_WATCH)
+            page.goto(f"{base}/", timeout=300_000)
+            page.wait_for_function(FIRST_PAINT[page_kind], timeout=PAINT_TIMEOUT_MS)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+        finally:
+            context.close()
 
 
 # --- Lighthouse ----------------------------------------------------------------------------
@@ -292,8 +308,8 @@ def measure_page(browser: Any, base: str, page_kind: str, repeats: int,
         result[profile] = median_of([{k: v for k, v in visit.items()
                                       if not k.startswith("whole")} for visit in visits])
         if profile == "fast4g":
-            result["whole_page_bytes"] = visits[0]["whole_page_bytes"]
-            result["whole_page_ws_bytes"] = visits[0]["whole_page_ws_bytes"]
+            result["whole_page_bytes"] = visits[0].get("whole_page_bytes")
+            result["whole_page_ws_bytes"] = visits[0].get("whole_page_ws_bytes")
     if lighthouse is None:
         result["lighthouse"] = {"skipped": "no Lighthouse CLI (npm install lighthouse; set "
                                            "CVAE_LIGHTHOUSE to its bin/lighthouse)"}
