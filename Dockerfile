@@ -37,14 +37,22 @@ RUN case "$VARIANT" in \
 
 # What the app never loads, out of the image: TensorFlow's C++ headers (287 MB), libclang
 # (TensorFlow's source-upgrade tool, 62 MB), the test suites of pandas, pyarrow and numpy
-# (60 MB), and the static symbol tables of the shared libraries (`strip --strip-unneeded`
-# keeps the dynamic symbols they link by; 286 MB). Then the app's imports, once more.
+# (60 MB), TensorFlow Probability's JAX/NumPy rewrites (`substrates`, 34 MB; the app uses
+# its TensorFlow distributions), other C headers and type stubs (10 MB), and the static
+# symbol tables of the shared libraries (`strip --strip-unneeded` keeps the dynamic symbols
+# they link by; ~280 MB). The libraries auditwheel vendored into `<package>.libs/` are left
+# alone: stripping numpy's OpenBLAS broke its loading. Then the app's imports, once more,
+# and pip leaves the venv (16 MB): the image installs nothing at run time.
 RUN apt-get update && apt-get install -y --no-install-recommends binutils \
  && pip uninstall -y libclang \
  && cd /opt/venv/lib/python3.11/site-packages \
  && rm -rf tensorflow/include pandas/tests pyarrow/tests numpy/tests numpy/*/tests \
- && find . -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) -exec strip --strip-unneeded {} + \
- && python -c "import tensorflow, tensorflow_probability, tf_keras, streamlit, pandas, pyarrow"
+      tensorflow_probability/substrates \
+ && find . \( -name '*.h' -o -name '*.hpp' -o -name '*.pxd' -o -name '*.pyi' \) -delete \
+ && find . -path './*.libs' -prune -o -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) \
+      -exec strip --strip-unneeded {} + \
+ && python -c "import tensorflow, tensorflow_probability, tf_keras, streamlit, pandas, pyarrow" \
+ && python -m pip uninstall -y pip wheel
 
 FROM python:3.11-slim
 COPY --from=deps /opt/venv /opt/venv
