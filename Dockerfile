@@ -41,7 +41,8 @@ RUN case "$VARIANT" in \
 # its TensorFlow distributions), other C headers and type stubs (10 MB), and the static
 # symbol tables of the shared libraries (`strip --strip-unneeded` keeps the dynamic symbols
 # they link by; ~280 MB). The libraries auditwheel vendored into `<package>.libs/` are left
-# alone: stripping numpy's OpenBLAS broke its loading. Then the app's imports, once more,
+# alone (stripping numpy's OpenBLAS broke its loading), and so are the GPU variant's NVIDIA
+# libraries (never tried here). Then the app's imports, once more,
 # and pip leaves the venv (16 MB): the image installs nothing at run time.
 RUN apt-get update && apt-get install -y --no-install-recommends binutils \
  && pip uninstall -y libclang \
@@ -49,8 +50,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends binutils \
  && rm -rf tensorflow/include pandas/tests pyarrow/tests numpy/tests numpy/*/tests \
       tensorflow_probability/substrates \
  && find . \( -name '*.h' -o -name '*.hpp' -o -name '*.pxd' -o -name '*.pyi' \) -delete \
- && find . -path './*.libs' -prune -o -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) \
-      -exec strip --strip-unneeded {} + \
+ && find . \( -path './*.libs' -o -path ./nvidia \) -prune \
+      -o -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) -exec strip --strip-unneeded {} + \
  && python -c "import tensorflow, tensorflow_probability, tf_keras, streamlit, pandas, pyarrow" \
  && python -m pip uninstall -y pip wheel
 
