@@ -286,3 +286,19 @@ def test_kustomize_renders_every_manifest():
     assert done.returncode == 0, done.stderr
     rendered = [d for d in yaml.safe_load_all(done.stdout) if d]
     assert sorted(d["kind"] for d in rendered) == sorted(d["kind"] for d in manifests())
+
+
+def test_live_channel_ingress_limits_clients_and_keeps_the_pages_affinity():
+    ingresses = {d["metadata"]["name"]: d for d in manifests() if d["kind"] == "Ingress"}
+    page, live = ingresses["cvae-explorer"], ingresses["cvae-explorer-live"]
+    (path,) = live["spec"]["rules"][0]["http"]["paths"]
+    assert path["path"] == "/cvae/live"
+    assert live["spec"]["rules"][0]["host"] == page["spec"]["rules"][0]["host"]
+    notes = live["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/limit-connections"] == "16"
+
+    def affinity(doc: dict) -> dict:
+        return {k: v for k, v in doc["metadata"]["annotations"].items()
+                if "affinity" in k or "session-cookie" in k}
+
+    assert affinity(live) == affinity(page) and affinity(page)
