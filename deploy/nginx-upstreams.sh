@@ -9,7 +9,7 @@
 # deploy/nginx.conf includes, starts nginx, and every INTERVAL seconds resolves again and
 # reloads nginx when the set changed (`--scale`, a replica stopped or restarted). Until the
 # name resolves, the upstream is one `down` placeholder: nginx starts anyway and answers 502
-# until a replica appears. POSIX sh + getent: runs in nginx:1.27-alpine and in Debian's nginx.
+# until a replica appears. POSIX sh + getent (or busybox nslookup): tried with Debian's nginx.
 #   nginx-upstreams.sh --print   only print the lines for the addresses HOST resolves to now
 #   env: CVAE_APP_HOST (app), CVAE_APP_PORT (8501), CVAE_RESOLVE_INTERVAL (5 seconds),
 #        CVAE_UPSTREAMS_FILE (/etc/nginx/cvae-upstreams.conf)
@@ -20,6 +20,12 @@ OUT="${CVAE_UPSTREAMS_FILE:-/etc/nginx/cvae-upstreams.conf}"
 
 render() {  # the upstream lines for the addresses HOST resolves to now (sorted: stable)
   addrs=$(getent ahostsv4 "$HOST" 2>/dev/null | awk '{print $1}' | sort -u)
+  if [ -z "$addrs" ] && command -v nslookup >/dev/null 2>&1; then
+    # a getent without ahostsv4 (not tried: Alpine's): busybox's nslookup, answers after Name:
+    addrs=$(nslookup "$HOST" 2>/dev/null | awk '/^Name:/ {n = 1} n && /^Address/ {
+      for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/) print $i }' \
+      | sort -u)
+  fi
   if [ -z "$addrs" ]; then
     echo "server 127.0.0.1:9 down;  # $HOST does not resolve (yet)"
     return
