@@ -18,6 +18,10 @@
   the model core at once. A socket waits for its turn before it takes its newest request,
   so requests that arrive meanwhile collapse into it (latest wins): a flooding address gets
   fewer, fresher decodes, never a queue, and other addresses keep their own budgets.
+  What an address sends is read at most ``$CVAE_LIVE_MESSAGES_PER_CLIENT`` messages per
+  second (default 480: two connections at their full rate); beyond that its sockets are
+  read more slowly (`Client.intake`), so a flood's bytes wait in its own TCP buffers instead
+  of costing the server CPU.
 
 A refused socket is accepted and closed at once with a code and reason a client can read
 (`ORIGIN_REFUSED`, `TOO_MANY_SOCKETS`); Streamlit's own socket refuses the handshake (HTTP
@@ -44,10 +48,12 @@ ORIGIN_REFUSED = (1008, "origin not allowed")  # 1008: policy violation
 TOO_MANY_SOCKETS = (1013, "too many live connections from this address")  # 1013: try later
 SOCKETS_ENV = "CVAE_LIVE_SOCKETS_PER_CLIENT"
 DECODES_ENV = "CVAE_LIVE_DECODES_PER_CLIENT"
+MESSAGES_ENV = "CVAE_LIVE_MESSAGES_PER_CLIENT"
 PROXIES_ENV = "CVAE_TRUSTED_PROXIES"
 SOCKETS_PER_CLIENT = 16
 DECODES_PER_CLIENT = 120.0  # per second, shared by an address's sockets
 DECODE_BURST = 30.0         # decodes an address may have at once before the rate applies
+MESSAGES_PER_CLIENT = 480.0  # per second read from an address's sockets (2 connections' cap)
 IN_FLIGHT_PER_CLIENT = 4    # decodes of one address in the model core at once
 
 
@@ -178,26 +184,15 @@ def _env_number(name: str, default: float, kind: type = float) -> Any:
     return value
 
 
-@dataclass
-class Client:
-    """One client address: its open sockets and its decode budget (a token bucket)."""
+class Bucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved."""
 
-    address: str
-    rate: float
-    burst: float
-    clock: Callable[[], float] = time.monotonic
-    sockets: int = 0
-    decodes: int = 0
-    tokens: float = field(init=False)
-    stamp: float = field(init=False)
-    in_flight: asyncio.Semaphore = field(init=False)
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.stamp = burst, clock()
 
-    def __post_init__(self) -> None:
-        self.tokens, self.stamp = self.burst, self.clock()
-        self.in_flight = asyncio.Semaphore(IN_FLIGHT_PER_CLIENT)
-
-    def _wait(self) -> float:
-        """Take a token if there is one (0.0), else the seconds until there is."""
+    def take(self) -> float:
+        """Take a token if there is one (0.0), else the seconds until there is one."""
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
@@ -206,14 +201,44 @@ class Client:
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
+    async def wait(self) -> None:
+        """Wait for a token and take it."""
+        while (wait := self.take()) > 0:
+            await anyio.sleep(wait)
+
+
+@dataclass
+class Client:
+    """One client address: its open sockets, its decode budget and its message intake."""
+
+    address: str
+    decodes_per_s: float
+    burst: float
+    messages_per_s: float
+    clock: Callable[[], float] = time.monotonic
+    sockets: int = 0
+    decodes: int = 0
+    decode_budget: Bucket = field(init=False)
+    message_budget: Bucket = field(init=False)
+    in_flight: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.decode_budget = Bucket(self.decodes_per_s, self.burst, self.clock)
+        self.message_budget = Bucket(self.messages_per_s, self.messages_per_s / 2, self.clock)
+        self.in_flight = asyncio.Semaphore(IN_FLIGHT_PER_CLIENT)
+
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """Wait until this address may start one more decode; hold a slot while it runs."""
         async with self.in_flight:
-            while (wait := self._wait()) > 0:
-                await anyio.sleep(wait)
+            await self.decode_budget.wait()
             self.decodes += 1
             yield
+
+    async def intake(self) -> None:
+        """Wait until this address may send one more message: over its budget, its sockets
+        are read more slowly (the server stops reading; TCP pushes back on the sender)."""
+        await self.message_budget.wait()
 
 
 class ClientLimits:
@@ -222,14 +247,17 @@ class ClientLimits:
     def __init__(self, sockets_per_client: int | None = None,
                  decodes_per_client: float | None = None, burst: float = DECODE_BURST,
                  proxies: tuple[Network, ...] | None = None,
+                 messages_per_client: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        """Defaults from the environment (`SOCKETS_ENV`, `DECODES_ENV`, `PROXIES_ENV`);
-        a bad value raises `ValueError` saying which setting."""
+        """Defaults from the environment (`SOCKETS_ENV`, `DECODES_ENV`, `MESSAGES_ENV`,
+        `PROXIES_ENV`); a bad value raises `ValueError` saying which setting."""
         self.sockets_per_client = (sockets_per_client if sockets_per_client is not None
                                    else _env_number(SOCKETS_ENV, SOCKETS_PER_CLIENT, int))
         self.rate = (decodes_per_client if decodes_per_client is not None
                      else _env_number(DECODES_ENV, DECODES_PER_CLIENT))
         self.burst = min(burst, max(1.0, self.rate))
+        self.messages = (messages_per_client if messages_per_client is not None
+                         else _env_number(MESSAGES_ENV, MESSAGES_PER_CLIENT))
         self.proxies = (proxies if proxies is not None
                         else parse_proxies(os.environ.get(PROXIES_ENV, "")))
         self.clock = clock
@@ -243,7 +271,8 @@ class ClientLimits:
         """Count one more socket of ``address``; None (nothing counted) over the cap."""
         client = self.clients.get(address)
         if client is None:
-            client = self.clients[address] = Client(address, self.rate, self.burst, self.clock)
+            client = self.clients[address] = Client(address, self.rate, self.burst,
+                                                         self.messages, self.clock)
         if client.sockets >= self.sockets_per_client:
             self.refused += 1
             return None

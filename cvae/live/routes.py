@@ -190,6 +190,7 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
             tasks.start_soon(worker)
             try:
                 while True:
+                    await client.intake()  # over the address's budget: read more slowly
                     message = await ws.receive()
                     if message["type"] == "websocket.disconnect":
                         break
