@@ -144,9 +144,10 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy():
 def test_settings_come_from_the_environment_and_bad_ones_say_which(monkeypatch):
     monkeypatch.setenv(guard.SOCKETS_ENV, "3")
     monkeypatch.setenv(guard.DECODES_ENV, "50")
+    monkeypatch.setenv(guard.MESSAGES_ENV, "100")
     monkeypatch.setenv(guard.PROXIES_ENV, "127.0.0.1")
     limits = guard.ClientLimits()
-    assert (limits.sockets_per_client, limits.rate) == (3, 50.0)
+    assert (limits.sockets_per_client, limits.rate, limits.messages) == (3, 50.0, 100.0)
     assert limits.address("127.0.0.1", {"x-forwarded-for": "203.0.113.7"}) == "203.0.113.7"
     monkeypatch.setenv(guard.SOCKETS_ENV, "0")
     with pytest.raises(ValueError, match=guard.SOCKETS_ENV):
@@ -156,9 +157,9 @@ def test_settings_come_from_the_environment_and_bad_ones_say_which(monkeypatch):
 # --- fair share -----------------------------------------------------------------------------
 
 def test_a_flooding_address_waits_for_its_budget_while_another_is_served():
-    """Address A spends its budget (a burst of 2, then one decode per 4 s) over three
+    """Address A spends its budget (a burst of 2, then one decode a second) over three
     sockets; B's request is decoded at once, before A's third."""
-    limits = guard.ClientLimits(sockets_per_client=16, decodes_per_client=0.25, burst=2,
+    limits = guard.ClientLimits(sockets_per_client=16, decodes_per_client=1.0, burst=2,
                                 proxies=guard.parse_proxies(PROXY))
     decoded: list[int] = []
     a, b = {"x-forwarded-for": "203.0.113.7"}, {"x-forwarded-for": "198.51.100.9"}
@@ -189,3 +190,32 @@ def test_a_waiting_socket_decodes_only_its_newest_request():
         while seen[-1] != 5:
             seen.append(protocol.decode_digit(ws.receive_bytes())[0])
     assert len(decoded) <= 3 and decoded[-1] == 5  # not six decodes queued
+
+
+def test_a_bucket_gives_its_burst_then_its_rate():
+    now = [0.0]
+    bucket = guard.Bucket(rate=2.0, burst=2.0, clock=lambda: now[0])
+    assert [bucket.take(), bucket.take()] == [0.0, 0.0]
+    assert bucket.take() == pytest.approx(0.5)  # seconds until the next token
+    now[0] = 0.5
+    assert bucket.take() == 0.0
+
+
+def test_an_address_over_its_message_budget_is_read_only_when_the_budget_refills():
+    """Two messages a second, one at once: the second request waits unread (TCP holds it)
+    until the address's budget has a token again."""
+    import time
+
+    now = [0.0]
+    limits = guard.ClientLimits(decodes_per_client=1000, messages_per_client=2, proxies=(),
+                                clock=lambda: now[0])
+    decoded: list[int] = []
+    with make_client(limits, decoded) as client, client.websocket_connect("/cvae/live") as ws:
+        ws.send_text(request(1, digit=1))
+        assert protocol.decode_digit(ws.receive_bytes())[0] == 1
+        ws.send_text(request(2, digit=2))
+        time.sleep(0.6)  # the clock stands still: no token, the message stays unread
+        assert decoded == [1]
+        now[0] = 1.0
+        assert protocol.decode_digit(ws.receive_bytes())[0] == 2
+        assert decoded == [1, 2]
