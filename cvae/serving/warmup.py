@@ -176,7 +176,8 @@ class Warmup:
                 self.failed[name] = f"{type(exc).__name__}: {exc}"
                 continue
             self.done.append(name)
-            log.info("warm: %s, %d pictures, %.1f s", name, asked, time.monotonic() - t)
+            log.info("warm: %s (%d pictures asked for), %.1f s", name, asked,
+                     time.monotonic() - t)
         (self._finish or _finish_defaults)()
 
     # --- reporting -------------------------------------------------------------------------
