@@ -5,7 +5,8 @@ configuration (default: as shipped, and with the warm-up off, ``CVAE_WARM=0``, a
 were before), waits for ``/cvae/ready`` (with the warm-up off it answers at once, like
 Streamlit's health), then opens the page in headless Chromium and times navigation ->
 settled: the script idle, the latent map's points drawn, every image decoded and every chart
-drawn. A second visit in a fresh browser page on the same server is the warm reference.
+drawn. A second visit to the same server, again from a fresh browser context (nothing
+cached in the browser), is the warm reference.
 Writes benchmarks/results/first_visit.json.
 """
 
@@ -30,7 +31,8 @@ def settled_seconds(browser: Any, base: str) -> float:
     """Navigation -> settled page (script idle, map points drawn, images and charts done)."""
     from tests.harness.browser import IDLE, VIEWPORT, wait_rendered
 
-    page = browser.new_page(viewport=VIEWPORT)
+    context = browser.new_context(viewport=VIEWPORT)  # a fresh browser: nothing cached
+    page = context.new_page()
     try:
         start = time.perf_counter()
         page.goto(f"{base}/")
@@ -39,7 +41,7 @@ def settled_seconds(browser: Any, base: str) -> float:
         wait_rendered(page, timeout_ms=180_000)
         return round(time.perf_counter() - start, 2)
     finally:
-        page.close()
+        context.close()
 
 
 def measure(config: str) -> dict[str, Any]:
