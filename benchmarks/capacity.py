@@ -588,9 +588,8 @@ def run_fresh_ready(url: str, visitors: int, seconds: float, think_s: float = 2.
     row["met"] = bool(row["p95_ms"] is not None and row["p95_ms"] <= P95_TARGET_MS
                       and row["p99_ms"] <= P99_TARGET_MS and not row["errors"]
                       and not row["mixups"] and not row["open_errors"])
-    print(f"  fresh-ready {plan}: " + _row_line(
-        {"client_cpu_pct": None, **row, "live_decodes": row["live_decodes"]})
-        + f"  opens p95 {row['open_p95_ms']} ms", flush=True)
+    print(f"  fresh-ready {plan}: " + _row_line({"client_cpu_pct": None, **row})
+          + f"  opens p95 {row['open_p95_ms']} ms", flush=True)
     return row
 
 
@@ -820,6 +819,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flood", action="store_true",
                         help="--visitors (20) visitors alone, then beside one client trying "
                              "--flood-sockets live sockets at the per-socket rate")
+    parser.add_argument("--plan", choices=[*PLANS, "both"], default="both",
+                        help="--fresh-ready: the generator (with drags), reruns alone, or both")
     parser.add_argument("--visitors", type=int, help="--fresh-ready / --flood visitors")
     parser.add_argument("--flood-sockets", type=int, default=100, help="--flood: sockets")
     parser.add_argument("--out", type=Path, help="results file (default: "
@@ -897,7 +898,7 @@ def _main_ready_or_flood(parser: argparse.ArgumentParser, args: argparse.Namespa
                                                           run_fresh_ready(base, visitors, seconds,
                                                                           args.think, pid,
                                                                           plan=plan), ready=True)
-                                       for plan in PLANS}
+                                       for plan in PLANS if args.plan in (plan, "both")}
         else:
             report["configs"][name] = _with_server(flags, lambda base, pid: run_flood(
                 base, visitors, args.flood_sockets, seconds, args.think, pid), ready=True)
