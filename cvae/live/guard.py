@@ -13,13 +13,13 @@
 * **Sockets per address** (`ClientLimits.open`): at most ``$CVAE_LIVE_SOCKETS_PER_CLIENT``
   (default 16) live sockets per client address.
 * **Fair share** (`Client.turn`): each address has one decode budget shared by all its
-  sockets, ``$CVAE_LIVE_DECODES_PER_CLIENT`` decodes per second (default 120, about two
-  visitors dragging at 60 frames a second) and at most `IN_FLIGHT_PER_CLIENT` decodes in
+  sockets, ``$CVAE_LIVE_DECODES_PER_CLIENT`` decodes per second (default 60, one visitor
+  dragging at 60 frames a second) and at most `IN_FLIGHT_PER_CLIENT` decodes in
   the model core at once. A socket waits for its turn before it takes its newest request,
   so requests that arrive meanwhile collapse into it (latest wins): a flooding address gets
   fewer, fresher decodes, never a queue, and other addresses keep their own budgets.
   What an address sends is read at most ``$CVAE_LIVE_MESSAGES_PER_CLIENT`` messages per
-  second (default 480: two connections at their full rate); beyond that its sockets are
+  second (default 240: one connection at its full rate); beyond that its sockets are
   read more slowly (`Client.intake`), so a flood's bytes wait in its own TCP buffers instead
   of costing the server CPU.
 
@@ -51,9 +51,9 @@ DECODES_ENV = "CVAE_LIVE_DECODES_PER_CLIENT"
 MESSAGES_ENV = "CVAE_LIVE_MESSAGES_PER_CLIENT"
 PROXIES_ENV = "CVAE_TRUSTED_PROXIES"
 SOCKETS_PER_CLIENT = 16
-DECODES_PER_CLIENT = 120.0  # per second, shared by an address's sockets
+DECODES_PER_CLIENT = 60.0   # per second, shared by an address's sockets
 DECODE_BURST = 30.0         # decodes an address may have at once before the rate applies
-MESSAGES_PER_CLIENT = 480.0  # per second read from an address's sockets (2 connections' cap)
+MESSAGES_PER_CLIENT = 240.0  # per second read from an address's sockets (one connection's cap)
 IN_FLIGHT_PER_CLIENT = 4    # decodes of one address in the model core at once
 
 
