@@ -50,14 +50,17 @@ GRID_PANEL, SAMPLES_PANEL = "grids", "samples"
 streamlit_workarounds.apply()  # once per process (idempotent): the server's, or AppTest's
 
 # `streamlit run app.py` imports this file (as a module, not "__main__") for its ASGI app:
-# Streamlit's server plus the live decode routes. The page itself runs as "__main__".
+# Streamlit's server plus the live decode and readiness routes, and the warm-up that
+# starts with the server (`cvae.serving.warmup`). The page itself runs as "__main__".
 if __name__ != "__main__":
     from starlette.middleware import Middleware
 
     from cvae.compressed_static import CompressedStatic
     from cvae.live.routes import live_routes
+    from cvae.serving.warmup import WARMUP
 
-    app = st.App(__file__, routes=live_routes(), middleware=[Middleware(CompressedStatic)])
+    app = st.App(__file__, routes=live_routes(), lifespan=WARMUP.lifespan,
+                 middleware=[Middleware(CompressedStatic)])
 else:
     st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
     st.html("<style>img {image-rendering: pixelated;}\n" + latent_map.reserve_css(MAP)

@@ -23,12 +23,14 @@ import math
 import random
 import re
 import shlex
+import socket
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from benchmarks.common import (
     cpu_seconds,
@@ -173,13 +175,11 @@ async def _act(session: StSession, rng: random.Random, kind: str) -> tuple[RunRe
 
 
 async def visitor(base_url: str, index: int, shared: Shared, think_s: float, seed: int,
-                  models: list[str]) -> None:
+                  models: list[str], plan: tuple[tuple[str, int], ...] = PLAN) -> None:
     """One simulated visitor: open the page, then act on a think time until told to stop."""
-    import websockets
-
     rng = random.Random(seed * 1000 + index)
     query = f"model={models[index % len(models)]}&digit={index % 10}"
-    kinds, weights = zip(*PLAN, strict=True)
+    kinds, weights = zip(*plan, strict=True)
     live = None
     try:
         async with StSession(base_url, query) as session:
@@ -198,7 +198,7 @@ async def visitor(base_url: str, index: int, shared: Shared, think_s: float, see
                 kind = rng.choices(kinds, weights)[0]
                 if kind == "drag":  # live decodes while dragging, then the release's rerun
                     if live is None:
-                        live = await websockets.connect(live_url(base_url), open_timeout=10)
+                        live = await open_live(base_url, visitor_address(index))
                     await _drag(live, session, rng, shared)
                     kind = "release"
                 sent = time.perf_counter()
@@ -227,6 +227,24 @@ async def visitor(base_url: str, index: int, shared: Shared, think_s: float, see
 def live_url(base_url: str) -> str:
     """The live decode channel's address for an ``http://host:port`` base."""
     return base_url.replace("http://", "ws://", 1).rstrip("/") + "/cvae/live"
+
+
+def visitor_address(index: int) -> str:
+    """Visitor ``index``'s own loopback source address (127.0.1.1, 127.0.1.2, ...): the
+    server caps live sockets and shares decodes per client address, and browsers on the
+    internet come from many addresses (Linux routes all of 127/8 to loopback)."""
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+async def open_live(base_url: str, address: str | None = None, **kwargs: Any) -> Any:
+    """The live channel as the page's browser opens it: with the page's ``Origin`` (the
+    server refuses other origins), from loopback source ``address`` when given."""
+    import websockets
+
+    page = urlsplit(base_url)
+    extra = {"local_addr": (address, 0)} if address else {}
+    return await websockets.connect(live_url(base_url), open_timeout=10,
+                                    origin=f"{page.scheme}://{page.netloc}", **extra, **kwargs)
 
 
 async def _drag(live: Any, session: StSession, rng: random.Random, shared: Shared) -> None:
@@ -398,13 +416,12 @@ async def warm_up(url: str, models: list[str]) -> None:
 
 async def live_route(url: str) -> bool:
     """Whether the server accepts the live decode WebSocket at ``/cvae/live``."""
-    import websockets
-
     try:
-        async with websockets.connect(live_url(url), open_timeout=5):
-            return True
+        live = await open_live(url)
     except Exception:
         return False
+    await live.close()
+    return True
 
 
 def run_capacity(url: str, visitors_steps: list[int], step_seconds: float,
@@ -468,11 +485,9 @@ def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: 
 async def _action_costs(url: str, pid: int, actions: int, model: str) -> dict[str, Any]:
     rng = random.Random(3)
     costs: dict[str, Any] = {}
-    import websockets
-
     async with StSession(url, f"model={model}&digit=3") as session:
         await session.run(timeout=300)
-        live = await websockets.connect(live_url(url), open_timeout=10)
+        live = await open_live(url)
         try:
             for kind in ("step", "drag", "digit", "grid", "model"):
                 async def act(kind: str = kind) -> None:
@@ -509,6 +524,243 @@ def run_costs(url: str, pid: int, actions: int = 60, model: str = MODELS[0]) -> 
     return _run_async(_action_costs(url, pid, actions, model))
 
 
+# --- a just-ready server, and a flood ---------------------------------------------------------
+
+RERUNS_PLAN = tuple((kind, weight) for kind, weight in PLAN if kind != "drag")
+PLANS = {"generator": PLAN, "reruns": RERUNS_PLAN}
+FLOOD_ADDRESS = "127.255.0.1"  # one client, apart from every visitor's address
+FLOOD_SNDBUF = 16 * 1024  # bytes of send buffer per flooding socket
+P99_TARGET_MS = 1000.0
+FLOOD_RATIO_TARGET = 2.0
+
+
+def _window(shared: Shared, t0: float, t1: float) -> list[Sample]:
+    """The samples sent in [t0, t1] that finished by t1 (or failed)."""
+    return [s for s in shared.samples
+            if t0 <= s.sent <= t1 and (not s.ok or s.sent + s.latency_ms / 1e3 <= t1)]
+
+
+async def _measured(shared: Shared, seconds: float, pid: int | None) -> dict[str, Any]:
+    """Sleep ``seconds`` and summarise what the visitors did meanwhile (and the server)."""
+    cpu0, ticks0 = _proc_sample(pid), machine_cpu_ticks()
+    t0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    t1 = time.perf_counter()
+    cpu1 = _proc_sample(pid)
+    row = {"seconds": round(t1 - t0, 1), **_summary(_window(shared, t0, t1), t1 - t0),
+           "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
+           **machine_cpu_share(ticks0, machine_cpu_ticks()), "errors_sample": shared.errors[-3:]}
+    if pid is not None and cpu0 and cpu1:
+        row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
+        row["server_rss_mb"] = round(rss_mb(pid)["rss_mb"], 1)
+    return row
+
+
+async def _stop(shared: Shared, tasks: list[asyncio.Task]) -> None:
+    shared.stop.set()
+    await asyncio.wait(tasks, timeout=60)
+    for task in tasks:
+        task.cancel()
+
+
+async def _fresh_burst(url: str, visitors: int, seconds: float, think_s: float, pid: int | None,
+                       models: list[str], plan: tuple[tuple[str, int], ...]) -> dict[str, Any]:
+    shared = Shared()
+    tasks = [asyncio.create_task(visitor(url, i, shared, think_s, 0, models, plan))
+             for i in range(visitors)]  # all at once
+    row = {"visitors": visitors, **await _measured(shared, seconds, pid)}
+    opens = shared.opens_ms
+    row.update({"opened": len(opens), "open_p50_ms": _pct(opens, 0.5),
+                "open_p95_ms": _pct(opens, 0.95), "open_p99_ms": _pct(opens, 0.99),
+                "open_max_ms": round(max(opens), 1) if opens else None,
+                "open_errors": shared.open_errors})
+    await _stop(shared, tasks)
+    return row
+
+
+def run_fresh_ready(url: str, visitors: int, seconds: float, think_s: float = 2.0,
+                    pid: int | None = None, models: list[str] | None = None,
+                    plan: str = "generator") -> dict[str, Any]:
+    """``visitors`` visitors start at once on the server at ``url`` (just ready: no warm-up
+    by this tool) and act for ``seconds``; every action and page open in that window."""
+    check_loopback(url)
+    row = _run_async(_fresh_burst(url, visitors, seconds, think_s, pid, list(models or MODELS),
+                                  PLANS[plan]))
+    row["plan"] = plan
+    row["met"] = bool(row["p95_ms"] is not None and row["p95_ms"] <= P95_TARGET_MS
+                      and row["p99_ms"] <= P99_TARGET_MS and not row["errors"]
+                      and not row["mixups"] and not row["open_errors"])
+    print(f"  fresh-ready {plan}: " + _row_line({"client_cpu_pct": None, **row})
+          + f"  opens p95 {row['open_p95_ms']} ms", flush=True)
+    return row
+
+
+@dataclass
+class Flood:
+    """What one flooding client saw."""
+
+    tried: int = 0
+    open_failed: int = 0
+    refused: dict[str, int] = field(default_factory=dict)  # "code reason" -> sockets
+    sent: int = 0
+    answers: int = 0
+    error_frames: int = 0
+    errors_seen: list[str] = field(default_factory=list)
+    open_at_end: int = 0
+
+
+async def _flood_socket(url: str, flood: Flood, stop: asyncio.Event, rate: float,
+                        model: str, index: int) -> None:
+    """One flooding socket: valid requests at ``rate`` per second until ``stop``."""
+    from websockets.exceptions import ConnectionClosed
+
+    flood.tried += 1
+    try:
+        live = await open_live(url, FLOOD_ADDRESS)
+    except Exception:
+        flood.open_failed += 1
+        return
+    # A small send buffer, as across a real network: what the server does not read waits
+    # here (TCP back-pressure) instead of megabytes of loopback buffers filling at the cost
+    # of this machine's CPU, which the server shares with this client.
+    sock = live.transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, FLOOD_SNDBUF)
+    rng = random.Random(index)
+
+    async def receive() -> None:
+        async for frame in live:
+            if isinstance(frame, str):
+                flood.error_frames += 1
+                if len(flood.errors_seen) < 3 and frame not in flood.errors_seen:
+                    flood.errors_seen.append(frame)
+            else:
+                flood.answers += 1
+
+    receiver = asyncio.create_task(receive())
+    seq, next_at, owed = 0, time.perf_counter(), 0.0
+    try:
+        while not stop.is_set() and not receiver.done():
+            owed += rate * FRAME_S  # one burst per 60 Hz frame, as a page's script sends
+            while owed >= 1.0:
+                owed -= 1.0
+                seq += 1
+                await live.send(json.dumps({"seq": seq, "model": model,
+                                            "digit": rng.randrange(10),
+                                            "x": round(rng.uniform(-3, 3), 3),
+                                            "y": round(rng.uniform(-3, 3), 3)}))
+                flood.sent += 1
+            next_at += FRAME_S
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+    except ConnectionClosed:
+        pass
+    if stop.is_set() and live.close_code is None:
+        flood.open_at_end += 1
+    else:  # closed by the server: why
+        await asyncio.wait([receiver], timeout=5)
+        why = f"{live.close_code} {live.close_reason}"
+        flood.refused[why] = flood.refused.get(why, 0) + 1
+    receiver.cancel()
+    await asyncio.gather(receiver, return_exceptions=True)
+    await live.close()
+
+
+async def _flood_client(url: str, sockets: int, rate: float, model: str, begin: Any, end: Any,
+                        started: Any) -> dict[str, Any]:
+    """The flooding client (its own process): ``sockets`` sockets until ``end`` is set;
+    the counts between ``begin`` and ``end``."""
+    flood, stop = Flood(), asyncio.Event()
+    tasks = [asyncio.create_task(_flood_socket(url, flood, stop, rate, model, i))
+             for i in range(sockets)]
+    started.set()
+    while not begin.is_set():
+        await asyncio.sleep(0.05)
+    t0, sent0, answers0 = time.perf_counter(), flood.sent, flood.answers
+    cpu0 = time.process_time()
+    while not end.is_set():
+        await asyncio.sleep(0.05)
+    seconds = time.perf_counter() - t0
+    cpu_pct = round(100.0 * (time.process_time() - cpu0) / seconds, 1)
+    sent1, answers1 = flood.sent, flood.answers
+    stop.set()
+    await asyncio.wait(tasks, timeout=30)
+    refused = sum(flood.refused.values())
+    return {"address": FLOOD_ADDRESS, "sockets_tried": flood.tried,
+            "sockets_refused": refused, "refusals": flood.refused,
+            "sockets_open_at_end": flood.open_at_end, "open_failed": flood.open_failed,
+            "rate_per_socket": rate,
+            "requests_sent_per_s": round((sent1 - sent0) / seconds, 1),
+            "answers_per_s": round((answers1 - answers0) / seconds, 1),
+            "error_frames": flood.error_frames, "error_frames_seen": flood.errors_seen,
+            "flood_client_cpu_pct": cpu_pct}
+
+
+def _flood_process(url: str, sockets: int, rate: float, model: str, begin: Any, end: Any,
+                   started: Any, results: Any) -> None:
+    results.put(asyncio.run(_flood_client(url, sockets, rate, model, begin, end, started)))
+
+
+async def _flood_run(url: str, visitors: int, sockets: int, seconds: float, think_s: float,
+                     pid: int | None, models: list[str], rate: float) -> dict[str, Any]:
+    import multiprocessing
+
+    shared = Shared()
+    tasks = []
+    for i in range(visitors):
+        tasks.append(asyncio.create_task(visitor(url, i, shared, think_s, 0, models)))
+        await asyncio.sleep(0.05)
+    deadline = time.monotonic() + 300
+    while len(shared.opens_ms) + shared.open_errors < visitors and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(min(2.0, think_s))
+    quiet = await _measured(shared, seconds, pid)
+    print("  unloaded: " + _row_line({"visitors": visitors, "client_cpu_pct": None, **quiet}),
+          flush=True)
+    # The flood runs in a process of its own: in this one its sends would delay the
+    # visitors' own event loop, not the server.
+    ctx = multiprocessing.get_context("spawn")
+    begin, end, started, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
+    flooder = ctx.Process(target=_flood_process, daemon=True,
+                          args=(url, sockets, rate, models[0], begin, end, started, results))
+    flooder.start()
+    try:
+        while not started.is_set() and flooder.is_alive():
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2.0)
+        begin.set()
+        loaded = await _measured(shared, seconds, pid)
+        end.set()
+        flood = await asyncio.to_thread(results.get, True, 60)
+    finally:
+        end.set()
+        flooder.join(10)
+        if flooder.is_alive():
+            flooder.kill()
+    await _stop(shared, tasks)
+    print("  flooded:  " + _row_line({"visitors": visitors, "client_cpu_pct": None, **loaded}),
+          flush=True)
+    ratio = (round(loaded["p95_ms"] / quiet["p95_ms"], 2)
+             if loaded["p95_ms"] and quiet["p95_ms"] else None)
+    print(f"  flood: {flood}; visitors' p95 x{ratio}", flush=True)
+    return {"visitors": visitors, "unloaded": quiet, "flooded": loaded, "p95_ratio": ratio,
+            "met": ratio is not None and ratio <= FLOOD_RATIO_TARGET and not loaded["errors"]
+            and not loaded["mixups"], "flood": flood}
+
+
+def run_flood(url: str, visitors: int = 20, sockets: int = 100, seconds: float = 30.0,
+              think_s: float = 2.0, pid: int | None = None, models: list[str] | None = None,
+              rate: float | None = None) -> dict[str, Any]:
+    """``visitors`` ordinary visitors (each from its own address) measured for ``seconds``
+    alone, then again while one client (`FLOOD_ADDRESS`, its own process) tries ``sockets``
+    live sockets, each sending valid requests at ``rate`` (default: the per-connection
+    cap) per second."""
+    from cvae.live.protocol import RATE_PER_S
+
+    check_loopback(url)
+    return _run_async(_flood_run(url, visitors, sockets, seconds, think_s, pid,
+                                 list(models or MODELS), rate or RATE_PER_S))
+
+
 def _background_load() -> list[str]:
     """Other busy processes on this machine (the figures are contended if any)."""
     busy = []
@@ -527,20 +779,37 @@ def _background_load() -> list[str]:
 # Three servers: the old one (a full GC after every run, each request decoded on its own),
 # with the GC fix only, and as shipped (GC fix and the batching core).
 CONFIGS = ("CVAE_BATCHING=0 --runner.postScriptGC true", "CVAE_BATCHING=0", "")
+# --fresh-ready: as shipped (warm before ready), and the warm-up switched off (as before).
+FRESH_CONFIGS = ("", "CVAE_WARM=0")
+# --flood: as shipped, and with the per-address cap and budget lifted (as before).
+FLOOD_CONFIGS = ("", "CVAE_LIVE_SOCKETS_PER_CLIENT=1000 CVAE_LIVE_DECODES_PER_CLIENT=1000000 "
+                 "CVAE_LIVE_MESSAGES_PER_CLIENT=1000000")
+FRESH_RESULTS = ROOT / "benchmarks" / "results" / "capacity_fresh_ready.json"
+FLOOD_RESULTS = ROOT / "benchmarks" / "results" / "capacity_flood.json"
 
 
-def _with_server(config: str, fn: Any) -> dict[str, Any]:
+def _with_server(config: str, fn: Any, ready: bool = False) -> dict[str, Any]:
     """Run ``fn(base_url, pid)`` against a fresh server started with ``config``: streamlit
-    flags, optionally led by ``NAME=value`` environment settings (e.g. ``CVAE_BATCHING=0``)."""
+    flags, optionally led by ``NAME=value`` environment settings (e.g. ``CVAE_BATCHING=0``).
+    With ``ready``, wait for the readiness route (not just health) and add the server's
+    start -> health and start -> ready seconds to the result."""
     tokens = shlex.split(config)
     env = dict(t.split("=", 1) for t in tokens if re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t))
     flags = [t for t in tokens if not re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t)]
     port = server.free_port()
+    start = time.monotonic()
     proc = server.start_server(port, flags, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         server.wait_healthy(base, proc)
-        return fn(base, proc.pid)
+        if not ready:
+            return fn(base, proc.pid)
+        healthy = time.monotonic() - start
+        server.wait_ready(base, proc)
+        times = {"start_to_health_s": round(healthy, 1),
+                 "start_to_ready_s": round(time.monotonic() - start, 1)}
+        print(f"  {times}", flush=True)
+        return {**times, **fn(base, proc.pid)}
     finally:
         server.stop_server(proc)
 
@@ -560,9 +829,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", type=int, default=1000, help="--soak: sessions served")
     parser.add_argument("--costs", action="store_true",
                         help="also measure the server CPU per action of each kind")
+    parser.add_argument("--fresh-ready", action="store_true",
+                        help="per config and plan (generator, reruns): a fresh server, "
+                             "waited ready, then --visitors (100) visitors at once")
+    parser.add_argument("--flood", action="store_true",
+                        help="--visitors (20) visitors alone, then beside one client trying "
+                             "--flood-sockets live sockets at the per-socket rate")
+    parser.add_argument("--plan", choices=[*PLANS, "both"], default="both",
+                        help="--fresh-ready: the generator (with drags), reruns alone, or both")
+    parser.add_argument("--visitors", type=int, help="--fresh-ready / --flood visitors")
+    parser.add_argument("--flood-sockets", type=int, default=100, help="--flood: sockets")
     parser.add_argument("--out", type=Path, help="results file (default: "
-                        "benchmarks/results/capacity.json, capacity_soak.json with --soak)")
+                        "benchmarks/results/capacity.json, capacity_soak.json with --soak, "
+                        "capacity_fresh_ready.json, capacity_flood.json)")
     args = parser.parse_args(argv)
+    if args.fresh_ready or args.flood:
+        return _main_ready_or_flood(parser, args)
 
     if args.costs and args.url and args.pid is None:
         parser.error("--costs measures the server's CPU: give --pid with --url")
@@ -601,6 +883,46 @@ def main(argv: list[str] | None = None) -> None:
         if "max_visitors_p95_300ms" in res:
             print(f"{name}: max visitors at p95 <= 300 ms: {res['max_visitors_p95_300ms']}")
     print(f"wrote {args.out}")
+
+
+def _main_ready_or_flood(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``--fresh-ready`` or ``--flood``: one fresh server per configuration (and plan)."""
+    if args.fresh_ready and args.flood:
+        parser.error("choose one of --fresh-ready and --flood")
+    if args.fresh_ready and args.url:
+        parser.error("--fresh-ready starts its own fresh servers: no --url")
+    visitors = args.visitors or (100 if args.fresh_ready else 20)
+    seconds = args.step_seconds or (20.0 if args.quick else 60.0)
+    if visitors > 400 or seconds > 600 or args.flood_sockets > 400:
+        parser.error("bounded: at most 400 visitors, 400 flood sockets, 600 s per window")
+    mode = "fresh-ready" if args.fresh_ready else "flood"
+    configs = args.config if args.config is not None else list(
+        FRESH_CONFIGS if args.fresh_ready else FLOOD_CONFIGS)
+    report: dict[str, Any] = {"mode": mode, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                              "think_s": args.think, "window_seconds": seconds,
+                              "visitors": visitors, "background_load": _background_load(),
+                              "configs": {}}
+    if args.flood and args.url:
+        check_loopback(args.url)
+        report["configs"]["external"] = run_flood(args.url, visitors, args.flood_sockets,
+                                                  seconds, args.think, args.pid)
+    for flags in configs if not (args.flood and args.url) else []:
+        name = flags or "default"
+        print(f"config {name!r}", flush=True)
+        if args.fresh_ready:
+            report["configs"][name] = {plan: _with_server(flags, lambda base, pid, plan=plan:
+                                                          run_fresh_ready(base, visitors, seconds,
+                                                                          args.think, pid,
+                                                                          plan=plan), ready=True)
+                                       for plan in PLANS if args.plan in (plan, "both")}
+        else:
+            report["configs"][name] = _with_server(flags, lambda base, pid: run_flood(
+                base, visitors, args.flood_sockets, seconds, args.think, pid), ready=True)
+    report["background_load_end"] = _background_load()
+    out = args.out or (FRESH_RESULTS if args.fresh_ready else FLOOD_RESULTS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

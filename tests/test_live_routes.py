@@ -98,3 +98,22 @@ def test_static_route_serves_only_the_map_modules(client):
                       headers={"If-None-Match": r.headers["etag"]}).status_code == 304
     for name in ("map.html", "..%2F__init__.py", "nope.js"):
         assert client.get(f"/demo/cvae/static/{name}").status_code == 404
+
+
+def test_ready_route_answers_503_with_what_is_warming_then_200():
+    from cvae.serving.warmup import Warmup
+
+    warmup = Warmup(offered=lambda: ["a", "b"], service=lambda name: None, extras=[],
+                    finish=lambda: None)
+    routes = live_routes(base="/demo", decode=fake_decode, source=lambda name: b"",
+                         models=lambda: MODELS, readiness=warmup.readiness)
+    with TestClient(Starlette(routes=routes)) as c:
+        r = c.get("/demo/cvae/ready")
+        assert r.status_code == 503 and r.json()["ready"] is False
+        warmup.wanted, warmup._thread = ["a", "b"], object()  # started, nothing warm yet
+        assert c.get("/demo/cvae/ready").json()["warming"] == ["a", "b"]
+        warmup.done, warmup.finished = ["a", "b"], True
+        r = c.get("/demo/cvae/ready")
+        assert r.status_code == 200 and r.json()["warm"] == ["a", "b"]
+        assert r.headers["cache-control"] == "no-store"
+        assert c.get("/cvae/ready").status_code == 404  # base path applies

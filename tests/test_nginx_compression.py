@@ -94,7 +94,6 @@ def test_static_files_pass_through_compressed_and_are_kept_by_nginx(stack):
     assert headers["content-encoding"] == "gzip" and gzip.decompress(body) == BUNDLE
     assert "immutable" in headers["cache-control"]
     assert "accept-encoding" in headers["vary"].lower()
-    assert ASKED[-1] == ("/static/js/index.abc123.js", "gzip")  # one normalised encoding
     upstream.shutdown()  # the bundle must now come from nginx's own copy
     headers, body = fetch(url, "deflate, gzip")  # another browser's header, same encoding
     assert headers["content-encoding"] == "gzip" and gzip.decompress(body) == BUNDLE

@@ -5,11 +5,15 @@
 * ``GET {base}/cvae/static/{file}``: the latent map's JavaScript modules (ETag).
 * ``WS {base}/cvae/live``: the live decode channel (`cvae.live.protocol`): every request
   is checked, rate-limited per connection and answered with the decode at its own point;
-  requests queued while a decode runs collapse to the newest (latest wins). Decodes run on
+  requests queued while a decode runs collapse to the newest (latest wins). Who may connect
+  and how much each client address may decode: `cvae.live.guard` (Origin, sockets per
+  address, a fair decode budget per address). Decodes run on
   the process-wide model registry (`cvae.serving.registry`), never on the event loop: a
   loaded model's batching core is handed the request and its future awaited (no thread
   hop); a model still to load is decoded in a worker thread. A bad request gets an error
   frame; the connection stays open.
+* ``GET {base}/cvae/ready``: readiness (`cvae.serving.warmup`): 200 once the offered models
+  and their default pictures are warm, 503 with what is still warming before that.
 
 Streamlit does not prefix user routes with ``server.baseUrlPath``; `live_routes` does.
 """
@@ -24,17 +28,18 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cvae.explorer import SLIDER_LIMIT
-from cvae.live import points, protocol
+from cvae.live import guard, points, protocol
 
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
 # -> a future of the [1, 28, 28] decode, or None when it cannot be had without blocking
 Submitter = Callable[[protocol.DecodeRequest], "Future | None"]
 PointsSource = Callable[[str], bytes]
+Readiness = Callable[[], tuple[bool, dict[str, Any]]]  # -> (ready, what to say)
 
 POINTS_CACHE = "public, max-age=31536000, immutable"
 
@@ -87,19 +92,36 @@ def _allowed_models() -> frozenset[str]:
     return frozenset(catalog.bundle_names())
 
 
-def points_endpoint(source: PointsSource, models: Callable[[], frozenset[str]]
+class PointsFiles:
+    """Each model's points file and its ETag, built once from ``source``."""
+
+    def __init__(self, source: PointsSource) -> None:
+        self.source = source
+        self._files: dict[str, tuple[bytes, str]] = {}
+
+    def cached(self, name: str) -> tuple[bytes, str] | None:
+        return self._files.get(name)
+
+    def get(self, name: str) -> tuple[bytes, str]:
+        """The file of allow-listed model ``name`` (blocking on its first build)."""
+        if name not in self._files:
+            data = self.source(name)
+            self._files[name] = (data, points.etag(data))
+        return self._files[name]
+
+
+REGISTRY_POINTS = PointsFiles(registry_points)  # the server's (warmed by cvae.serving.warmup)
+
+
+def points_endpoint(files: PointsFiles, models: Callable[[], frozenset[str]]
                     ) -> Callable[[Request], Awaitable[Response]]:
     """The GET handler serving each model's points file (built once per model)."""
-    cache: dict[str, tuple[bytes, str]] = {}
-
     async def endpoint(request: Request) -> Response:
         name = request.path_params["model"]
         if name not in models():
             return Response("unknown model", status_code=404, media_type="text/plain")
-        if name not in cache:
-            data = await anyio.to_thread.run_sync(source, name)
-            cache[name] = (data, points.etag(data))
-        data, tag = cache[name]
+        found = files.cached(name)
+        data, tag = found if found else await anyio.to_thread.run_sync(files.get, name)
         headers = {"ETag": tag, "Cache-Control": POINTS_CACHE}
         if tag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
@@ -111,17 +133,40 @@ def points_endpoint(source: PointsSource, models: Callable[[], frozenset[str]]
 def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
                   limiter: Callable[[], protocol.RateLimiter] = protocol.RateLimiter,
                   submit: Submitter | None = None,
+                  clients: guard.ClientLimits | None = None,
+                  origin_check: Callable[[str | None, str | None], Awaitable[bool]] | None = None,
                   ) -> Callable[[WebSocket], Awaitable[None]]:
     """The WebSocket handler of the live decode channel (one per connection). ``submit``,
-    when given and it answers, replaces the worker thread running ``decode``."""
+    when given and it answers, replaces the worker thread running ``decode``. ``clients``
+    (default: from the environment) caps sockets and shares decodes per client address;
+    ``origin_check`` (default: Streamlit's rule) refuses foreign pages."""
+    clients = clients if clients is not None else guard.ClientLimits()
+    origin_check = origin_check if origin_check is not None else guard.OriginCheck()
+
     async def decoded(request: protocol.DecodeRequest) -> Any:
         future = submit(request) if submit is not None else None
         if future is not None:
             return (await asyncio.wrap_future(future))[0]
         return await anyio.to_thread.run_sync(decode, request)
 
+    async def refuse(ws: WebSocket, why: tuple[int, str]) -> None:
+        await ws.accept()  # then close: a client reads the code and reason (not so a 403)
+        await ws.close(code=why[0], reason=why[1])
+
     async def endpoint(ws: WebSocket) -> None:
-        await ws.accept()
+        if not await origin_check(ws.headers.get("origin"), ws.headers.get("host")):
+            return await refuse(ws, guard.ORIGIN_REFUSED)
+        peer = ws.client.host if ws.client else None
+        client = clients.open(clients.address(peer, ws.headers))
+        if client is None:
+            return await refuse(ws, guard.TOO_MANY_SOCKETS)
+        try:
+            await ws.accept()
+            await serve(ws, client)
+        finally:
+            clients.close(client)
+
+    async def serve(ws: WebSocket, client: guard.Client) -> None:
         allowed, rate = models(), limiter()
         state: dict[str, Any] = {"pending": None, "wake": anyio.Event()}
 
@@ -129,21 +174,23 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
             while True:
                 await state["wake"].wait()
                 state["wake"] = anyio.Event()
-                request, state["pending"] = state["pending"], None
-                if request is None:
+                if state["pending"] is None:
                     continue
-                try:
-                    probs = await decoded(request)
-                    frame = protocol.encode_digit(request.seq, request.x, request.y, probs)
-                except Exception:  # a failed decode is answered, the channel lives on
-                    await ws.send_text(protocol.error_frame("decode failed", request.seq))
-                    continue
+                async with client.turn():  # newer requests keep replacing the pending one
+                    request, state["pending"] = state["pending"], None
+                    try:
+                        probs = await decoded(request)
+                        frame = protocol.encode_digit(request.seq, request.x, request.y, probs)
+                    except Exception:  # a failed decode is answered, the channel lives on
+                        await ws.send_text(protocol.error_frame("decode failed", request.seq))
+                        continue
                 await ws.send_bytes(frame)
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(worker)
             try:
                 while True:
+                    await client.intake()  # over the address's budget: read more slowly
                     message = await ws.receive()
                     if message["type"] == "websocket.disconnect":
                         break
@@ -165,6 +212,23 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
                 tasks.cancel_scope.cancel()
 
     return endpoint
+
+
+def ready_endpoint(readiness: Readiness) -> Callable[[Request], Awaitable[Response]]:
+    """The GET handler of the readiness probe: 200 when ready, else 503; a small JSON body
+    either way (never cached)."""
+    async def endpoint(request: Request) -> Response:
+        ready, body = readiness()
+        return JSONResponse(body, status_code=200 if ready else 503,
+                            headers={"Cache-Control": "no-store"})
+
+    return endpoint
+
+
+def _warmup_readiness() -> tuple[bool, dict[str, Any]]:
+    from cvae.serving import warmup
+
+    return warmup.WARMUP.readiness()
 
 
 def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
@@ -190,11 +254,19 @@ def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
 def live_routes(base: str | None = None, decode: Decoder = registry_decode,
                 source: PointsSource = registry_points,
                 models: Callable[[], frozenset[str]] = _allowed_models,
-                submit: Submitter | None = registry_submit) -> list[BaseRoute]:
-    """The points and live-decode routes under ``base`` (default: Streamlit's
+                submit: Submitter | None = registry_submit,
+                readiness: Readiness = _warmup_readiness,
+                clients: guard.ClientLimits | None = None,
+                origin_check: Callable[[str | None, str | None], Awaitable[bool]] | None = None,
+                ) -> list[BaseRoute]:
+    """The points, live-decode and readiness routes under ``base`` (default: Streamlit's
     ``server.baseUrlPath``)."""
     base = base_path() if base is None else base.rstrip("/")
-    return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(source, models),
+    files = REGISTRY_POINTS if source is registry_points else PointsFiles(source)
+    live = live_endpoint(decode, models, submit=submit, clients=clients,
+                         origin_check=origin_check)
+    return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(files, models),
                   methods=["GET"]),
-            WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models, submit=submit)),
-            Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"])]
+            WebSocketRoute(f"{base}/cvae/live", live),
+            Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"]),
+            Route(f"{base}/cvae/ready", ready_endpoint(readiness), methods=["GET"])]

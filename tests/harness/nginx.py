@@ -1,14 +1,22 @@
-"""``deploy/nginx.conf`` rendered for replicas on loopback (used by benchmarks.replicas)."""
+"""``deploy/nginx.conf`` rendered for replicas on loopback (benchmarks.replicas, tests), and
+Debian's nginx running it."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.harness.paths import ROOT
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def loopback_conf(template: str, upstreams: list[str], port: int, prefix: Path) -> str:
@@ -36,3 +44,33 @@ def _user() -> str:
     import pwd
 
     return pwd.getpwuid(os.geteuid()).pw_name
+
+
+@contextmanager
+def loopback_nginx(upstreams: list[str], workdir: Path,
+                   edit: Callable[[str], str] = lambda conf: conf) -> Iterator[str]:
+    """Debian's nginx running ``deploy/nginx.conf`` for these upstreams (then ``edit``) on a
+    free loopback port; yields its base URL, stopped on exit."""
+    from tests.harness.server import free_port
+
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(edit(loopback_conf(NGINX_CONF.read_text(), upstreams, port, workdir)))
+    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: {(workdir / 'error.log').read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -80,3 +80,21 @@ def running_app(log_name: str = "streamlit-server.log", env: dict[str, str] | No
         yield base, proc
     finally:
         stop_server(proc)
+
+
+def wait_ready(base_url: str, proc: subprocess.Popen | None, timeout: float = 600.0) -> float:
+    """Block until the app's readiness route ``/cvae/ready`` answers 200 (its warm-up is
+    done); returns the seconds waited (raises if the server exits or times out)."""
+    start = time.monotonic()
+    deadline = start + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/cvae/ready", timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - start
+        except OSError:  # 503 (urllib's HTTPError is an OSError) or not listening yet
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{base_url}/cvae/ready did not answer 200 within {timeout:.0f} s")
