@@ -52,9 +52,9 @@ streamlit_workarounds.apply()  # once per process (idempotent): the server's, or
 # `streamlit run app.py` imports this file (as a module, not "__main__") for its ASGI app:
 # Streamlit's server plus the live decode routes. The page itself runs as "__main__".
 if __name__ != "__main__":
-    from cvae.live.routes import live_routes
+    from cvae.live.routes import live_routes, warm_default_model
 
-    app = st.App(__file__, routes=live_routes())
+    app = st.App(__file__, routes=live_routes(), lifespan=warm_default_model)
 else:
     st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
     # Pixels stay pixels; captions in a grey that reads at >= 4.5:1 on the page and the

@@ -17,12 +17,15 @@ Streamlit does not prefix user routes with ``server.baseUrlPath``; `live_routes`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import anyio.to_thread
+import numpy as np
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -37,6 +40,7 @@ Submitter = Callable[[protocol.DecodeRequest], "Future | None"]
 PointsSource = Callable[[str], bytes]
 
 POINTS_CACHE = "public, max-age=31536000, immutable"
+_LOG = logging.getLogger(__name__)
 
 
 def base_path() -> str:
@@ -185,6 +189,27 @@ def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
         return Response(files[name], media_type="text/javascript", headers=headers)
 
     return endpoint
+
+
+@asynccontextmanager
+async def warm_default_model(_app: Any) -> AsyncIterator[None]:
+    """An ``st.App`` lifespan: load the default model (and the judge) before the server
+    answers, so a restarted server decodes the first live request at once instead of
+    after a cold model load (~6 s). A model that cannot load is left to the page to
+    explain; the server starts either way."""
+    from cvae import catalog
+    from cvae.recipes import DEFAULT_RECIPE
+    from cvae.serving import registry
+
+    def warm() -> None:
+        if DEFAULT_RECIPE in catalog.bundle_names():
+            registry.service(DEFAULT_RECIPE).judge_reading(np.zeros((28, 28), np.float32))
+
+    try:
+        await anyio.to_thread.run_sync(warm)
+    except Exception as exc:  # the page says why when a visitor asks for it
+        _LOG.warning("could not warm up the default model: %s", exc)
+    yield
 
 
 def live_routes(base: str | None = None, decode: Decoder = registry_decode,

@@ -1,0 +1,88 @@
+"""The live channel comes back: after the server restarts on the same port, the page (not
+reloaded) says it is reconnecting, then the next drag paints exact decodes again. (How fast
+it comes back is measured by ``python -m benchmarks --only live``: ``restart_*``.)"""
+
+from __future__ import annotations
+
+import time
+
+from tests.harness.browser import VIEWPORT, open_app, require_chromium
+from tests.harness.latent_map import map_frame, to_page
+from tests.harness.paths import ARTIFACTS
+from tests.harness.server import free_port, start_server, stop_server, wait_healthy
+
+TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
+
+# Pointer moves once per animation frame in a circle until `count` digits have been
+# painted or `seconds` have passed; returns the paint times (ms, page clock) after t0.
+DRAG_UNTIL = """async ([cx, cy, r, count, seconds]) => {
+  const canvas = () => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
+  const log = window.__cvaeTest;
+  const t0 = performance.now();
+  const start = log.paints.length;
+  let i = 0;
+  while (log.paints.length - start < count && performance.now() - t0 < seconds * 1000) {
+    await new Promise((res) => requestAnimationFrame(res));
+    const a = (i += 1) / 60 * 2 * Math.PI;
+    canvas().dispatchEvent(new PointerEvent('pointermove', {clientX: cx + r * Math.cos(a),
+      clientY: cy + r * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
+      bubbles: true}));
+  }
+  return log.paints.slice(start).map((p) => p.t - t0);
+}"""
+
+
+def drag(page, frame, count: int, seconds: float) -> list[float]:
+    cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    try:
+        return page.evaluate(DRAG_UNTIL, [cx, cy, 0.2 * frame["w"], count, seconds])
+    finally:
+        page.mouse.up()
+
+
+def exact(page) -> bool:
+    """Every digit painted (since the log was cleared) is the decode of a position the
+    pointer was at."""
+    log = page.evaluate("window.__cvaeTest")
+    sent = {(round(p["x"], 4), round(p["y"], 4)) for p in log["pointer"]}
+    return all((round(p["x"], 4), round(p["y"], 4)) in sent for p in log["paints"])
+
+
+def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
+    require_chromium()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-1.log")
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        wait_healthy(base, proc)
+        page = context.new_page()
+        page.add_init_script(TEST_FLAG)
+        open_app(page, base)  # the default model: the one a restarted server warms up
+        page.evaluate("window.__notReloaded = true")
+        frame = map_frame(page)
+        assert len(drag(page, frame, 10, 30)) >= 10
+        assert page.locator(".cvae-map").get_attribute("data-live") == "live"
+
+        stop_server(proc)
+        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        assert "Reconnecting" in page.locator(".map-live").inner_text()
+        proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-2.log")
+        wait_healthy(base, proc)
+        back = time.monotonic()
+
+        page.evaluate("window.__cvaeTest.paints = []")  # from here on: live decodes only
+        paints = drag(page, map_frame(page), 50, 60)
+        assert len(paints) >= 50, f"{len(paints)} digits painted after the restart"
+        page.wait_for_selector(".cvae-map[data-live='live']", timeout=10_000)
+        assert exact(page), "a painted digit is not of a position the pointer was at"
+        assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+        print(f"50 live decodes painted {time.monotonic() - back:.1f} s after the "
+              "restarted server answered its health check")
+    finally:
+        context.close()
+        stop_server(proc)
