@@ -1,10 +1,15 @@
-"""The live channel comes back: after the server restarts on the same port, the page (not
-reloaded) says it is reconnecting, then the next drag paints exact decodes again. (How fast
+"""The live channel comes back: after the server restarts on the same port, or behind the
+repo's nginx after the replica serving the page dies, the page (not reloaded) says it is
+reconnecting, then the next drag paints exact decodes again. (How fast
 it comes back is measured by ``python -m benchmarks --only live``: ``restart_*``.)"""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
+
+import pytest
 
 from tests.harness.browser import VIEWPORT, open_app, require_chromium
 from tests.harness.latent_map import map_frame, to_page
@@ -86,3 +91,44 @@ def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
     finally:
         context.close()
         stop_server(proc)
+
+
+def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path):
+    require_chromium()
+    from benchmarks.replicas import NGINX, Stack
+    from benchmarks.replicas import wait_healthy as stack_healthy
+
+    if not Path(NGINX).is_file():
+        message = f"no nginx at {NGINX}: apt-get install -y nginx"
+        if os.environ.get("CVAE_REQUIRE_E2E") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    stack = Stack(tmp_path)
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        for addr in (stack.start_replica(), stack.start_replica()):
+            stack_healthy(f"http://{addr}", list(stack.replicas.values()))
+        base = stack.start_nginx()
+        stack_healthy(base, [stack.nginx])
+        page = context.new_page()
+        page.add_init_script(TEST_FLAG)
+        open_app(page, base)
+        page.evaluate("window.__notReloaded = true")
+        frame = map_frame(page)
+        assert len(drag(page, frame, 10, 30)) >= 10
+        # The replica this browser is routed to (the route cookie rides along with fetch).
+        served = page.evaluate(
+            "fetch('_stcore/health').then((r) => r.headers.get('X-Served-By'))")
+        assert served in stack.replicas, served
+
+        stack.kill(served)
+        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        page.evaluate("window.__cvaeTest.paints = []")
+        paints = drag(page, map_frame(page), 30, 60)
+        assert len(paints) >= 30, f"{len(paints)} digits painted after the failover"
+        page.wait_for_selector(".cvae-map[data-live='live']", timeout=10_000)
+        assert exact(page), "a painted digit is not of a position the pointer was at"
+        assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+    finally:
+        context.close()
+        stack.stop()
