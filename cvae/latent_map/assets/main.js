@@ -131,7 +131,9 @@ function createMap(root) {
       const f = m.frame;  // the plot frame, for tests that aim at a view point
       root.dataset.frame = [f.x0, f.x1, f.y0, f.y1, f.left, f.top, f.width, f.height].join(",");
     }
-    root.dataset.stacked = String(digitBox.offsetTop > canvas.offsetTop + 20);
+    // Stacked: the digit wrapped below the map (a narrow screen).
+    const below = digitBox.getBoundingClientRect().top >= canvas.getBoundingClientRect().bottom;
+    root.dataset.stacked = String(below);
     m.layerDirty = true;
     schedule();
   }
