@@ -20,6 +20,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +72,23 @@ def loader_js() -> str:
             "}\n")
 
 
+def compact(text: str) -> str:
+    """CSS or HTML without comments and runs of whitespace: Streamlit sends a component's
+    html and css with every rerun of its fragment (each slider press), so they stay small."""
+    text = re.sub(r"/\*.*?\*/|<!--.*?-->", "", text, flags=re.S)
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", text)).strip()
+
+
 def _register(name: str) -> Any:
     from streamlit.components.v2 import component
 
     def read(file: str) -> str:
-        return (ASSETS / file).read_text(encoding="utf-8")
+        text = (ASSETS / file).read_text(encoding="utf-8")
+        if file.endswith(".css"):  # no spaces around CSS punctuation, one rule a line
+            # (Streamlit takes a one-line css string with "[" in it for a file path)
+            css = re.sub(r"\s*([{};,>])\s*|(:)\s+", r"\1\2", compact(text))
+            return css.replace("}", "}\n")
+        return compact(text) if file.endswith(".html") else text
 
     if name == MAP:
         return component(name, html=read("map.html"), css=read("map.css"), js=loader_js())
