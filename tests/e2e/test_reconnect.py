@@ -11,12 +11,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.browser import VIEWPORT, open_app, require_chromium
+from tests.harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
 from tests.harness.latent_map import map_frame, to_page
 from tests.harness.paths import ARTIFACTS
 from tests.harness.server import free_port, start_server, stop_server, wait_healthy
 
 TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
+# Streamlit's own page socket: every state it goes through from now on.
+WATCH_PAGE_SOCKET = """() => {
+  window.__pageStates = [];
+  const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => window.__pageStates.push(app.dataset.testConnectionState))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-connection-state']});
+}"""
+PAGE_BACK = """() => window.__pageStates.some((s) => s !== 'CONNECTED') &&
+  document.querySelector("[data-testid='stApp']").dataset.testConnectionState === 'CONNECTED'"""
+
+
+def wait_page_back(page) -> None:
+    """Until Streamlit's own page socket has dropped, come back and rerun the page (which
+    repaints the committed point: not a live decode)."""
+    page.wait_for_function(PAGE_BACK, timeout=60_000)
+    wait_idle(page)
 
 # Pointer moves once per animation frame in a circle until `count` digits have been
 # painted or `seconds` have passed; returns the paint times (ms, page clock) after t0.
@@ -73,12 +89,14 @@ def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
         assert len(drag(page, frame, 10, 30)) >= 10
         assert page.locator(".cvae-map").get_attribute("data-live") == "live"
 
+        page.evaluate(WATCH_PAGE_SOCKET)
         stop_server(proc)
         page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
         assert "Reconnecting" in page.locator(".map-live").inner_text()
         proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-2.log")
         wait_healthy(base, proc)
         back = time.monotonic()
+        wait_page_back(page)
 
         page.evaluate("window.__cvaeTest.paints = []")  # from here on: live decodes only
         paints = drag(page, map_frame(page), 50, 60)
@@ -87,7 +105,7 @@ def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
         assert exact(page), "a painted digit is not of a position the pointer was at"
         assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
         print(f"50 live decodes painted {time.monotonic() - back:.1f} s after the "
-              "restarted server answered its health check")
+              "restarted server answered its health check (the page's own reconnect first)")
     finally:
         context.close()
         stop_server(proc)
@@ -121,8 +139,10 @@ def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path
             "fetch('_stcore/health').then((r) => r.headers.get('X-Served-By'))")
         assert served in stack.replicas, served
 
+        page.evaluate(WATCH_PAGE_SOCKET)
         stack.kill(served)
         page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        wait_page_back(page)
         page.evaluate("window.__cvaeTest.paints = []")
         paints = drag(page, map_frame(page), 30, 60)
         assert len(paints) >= 30, f"{len(paints)} digits painted after the failover"
