@@ -63,8 +63,12 @@ if __name__ != "__main__":
                  middleware=[Middleware(CompressedStatic)])
 else:
     st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")
-    st.html("<style>img {image-rendering: pixelated;}\n" + latent_map.reserve_css(MAP)
-            + "</style>")
+    # Pixels stay pixels; captions in a grey that reads at >= 4.5:1 on the page and the
+    # sidebar (Streamlit's own caption grey is 3.8:1 there, and no theme option sets it);
+    # the map's place held before its component loads (`latent_map.reserve_css`).
+    st.html("<style>img {image-rendering: pixelated;}"
+            " div[data-testid='stCaptionContainer'] {color: #5c5e6a; opacity: 1;}\n"
+            + latent_map.reserve_css(MAP) + "</style>")
 
 
 @st.cache_resource(show_spinner="Loading the model and encoding the 10,000 test digits…")
@@ -203,7 +207,7 @@ if __name__ == "__main__":  # the page run (see `app` above)
                 page.dismiss_link_notes()
                 st.rerun()
 
-    st.markdown(f"### {svc.info.title}")
+    st.markdown(f"## {svc.info.title}")
     st.caption(f"`{model}` · latent {svc.view.latent} · test ELBO {svc.info.metrics.test_elbo:.1f} "
                f"nats · from {svc.info.source}")
 
@@ -218,7 +222,7 @@ def latent_panel(svc: ModelService) -> None:
     t1, t2 = view.axis_titles
     map_on = latent_map.available()
     with latent_box:
-        st.subheader("Latent point")
+        st.header("Latent point")
         x = st.slider(t1, x0, x1, step=0.01, key=Z1, bind="query-params")
         y = st.slider(t2, y0, y1, step=0.01, key=Z2, bind="query-params")
         if view.latent > 2:
@@ -231,21 +235,25 @@ def latent_panel(svc: ModelService) -> None:
         st.markdown("**The 10,000 test digits in latent space** · drag the point (or use "
                     "the arrow keys) and the digit follows; release to set the sliders; "
                     "click a digit to pick it")
-        latent_map.show(key=MAP, view=view, digit=digit, point=(x, y),
-                        probs=svc.digit_at(digit, (x, y)), version=svc.version,
+        probs = svc.digit_at(digit, (x, y))
+        latent_map.show(key=MAP, view=view, digit=digit, point=(x, y), probs=probs,
+                        reading=svc.judge_reading(probs), version=svc.version,
                         on_event=on_map,
                         picked=tuple(view.coords[picked]) if picked is not None else None,
                         own=svc.own_reading(own.image).xy if own else None)
     else:
         st.markdown("**Decoded digit**")
         st.image(svc.digit_png(digit, (x, y)), output_format="PNG", width=280,
+                 alt=f"the digit decoded at ({x:.2f}, {y:.2f}) for class {digit}",
                  caption=f"p(x | z{', y' if svc.reads_label else ''}) at ({x:.2f}, {y:.2f})")
     if picked is not None:
         st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
         original, recon = svc.test_digit_pngs(picked)
         left, right, _ = st.columns([1, 1, 4])
-        left.image(original, caption="original", output_format="PNG", width=112)
-        right.image(recon, caption="reconstruction", output_format="PNG", width=112)
+        left.image(original, caption="original", output_format="PNG", width=112,
+                   alt=f"test digit #{picked} as written")
+        right.image(recon, caption="reconstruction", output_format="PNG", width=112,
+                    alt=f"the model's reconstruction of test digit #{picked}")
         st.button("Clear pick", on_click=lambda: page_state().clear_pick(), key="clear_pick")
     if svc.reads_label:
         analogy_panel(svc, digit, (x, y))
@@ -257,12 +265,14 @@ def analogy_panel(svc: ModelService, digit: int, xy: tuple[float, float]) -> Non
     st.markdown("**Analogies: one style, ten digits** · the current latent point drawn "
                 "as every class")
     st.image(svc.analogy_png(digit, xy), output_format="PNG", width="stretch",
+             alt="the current latent point drawn as each digit, 0 to 9 from left to right",
              caption="p(x | z, y) for y = 0…9 at the current point")
     own = page_state().own
     if own is not None:
         reading = svc.own_reading(own.image)
         read, share = reading.judge
         st.image(reading.analogy_png, output_format="PNG", width="stretch",
+                 alt="your digit's style drawn as each digit, 0 to 9 from left to right",
                  caption=f"your digit's style (encoded as a {read}, the judge's reading "
                          f"at {share:.0%}) drawn as every class")
 
@@ -307,9 +317,11 @@ def own_digit_panel(svc: ModelService) -> None:
     reading = svc.own_reading(page.own.image)
     with seen_col:
         st.image(reading.seen_png, output_format="PNG", width=140,
+                 alt="your digit as the model sees it: 28×28 pixels, black and white",
                  caption=f"what the model sees: {page.own.source}, 28×28, binarized")
     with recon_col:
-        st.image(reading.recon_png, output_format="PNG", width=140, caption="its reconstruction")
+        st.image(reading.recon_png, output_format="PNG", width=140, caption="its reconstruction",
+                 alt="the model's reconstruction of your digit")
         read, share = reading.judge
         st.markdown(f"The judge (a small classifier) reads it as a **{read}** ({share:.0%})")
         if reading.guess is not None:
@@ -324,7 +336,7 @@ def grid_panel(svc: ModelService) -> None:
     """Grid size and span (in the sidebar) and the grids they shape."""
     digit = shown_digit()
     with grid_box:
-        st.subheader("Grids")
+        st.header("Grids")
         n = st.slider("Grid size n", GRID_N[0], GRID_N[1], GRID_N[2], key=GRID_SIZE,
                       bind="query-params")
         span = st.slider("Grid span (upper normal quantile)", GRID_SPAN[0], GRID_SPAN[1],
@@ -335,6 +347,7 @@ def grid_panel(svc: ModelService) -> None:
     with left:
         st.markdown(f"**Class-mean-shifted grid · digit {digit}**")
         st.image(svc.class_grid_png(digit, n, span), output_format="PNG", width="stretch",
+                 alt=f"{n}×{n} grid of {digit}s decoded around the class mean",
                  caption=f"{n}×{n} codes at normal quantiles {1 - span:.2f}–{span:.2f} "
                          f"offset by the class-{digit} "
                          f"{'prior mean' if svc.view.conditional else 'mean code'}{drawn}"
@@ -344,6 +357,7 @@ def grid_panel(svc: ModelService) -> None:
             st.markdown("**The whole latent manifold**")
             what = ("the class-mean mixture prior" if svc.view.conditional else "the prior N(0, I)")
             st.image(svc.manifold_png(n, span, digit), output_format="PNG", width="stretch",
+                     alt=f"{n}×{n} grid of digits decoded across the whole latent plane{drawn}",
                      caption=f"{n}×{n} codes at quantiles of {what}{drawn}")
         else:
             st.markdown("**Manifold**")
@@ -363,7 +377,8 @@ def samples_panel(svc: ModelService) -> None:
         drawn = f", drawn as {digit}s" if svc.reads_label else ""
         st.markdown(f"**Samples from {prior}{drawn}**")
         st.button("New samples", key="resample", on_click=lambda: page_state().next_samples())
-        st.image(svc.samples_png(digit, page.sample_seed), output_format="PNG", width="stretch")
+        st.image(svc.samples_png(digit, page.sample_seed), output_format="PNG", width="stretch",
+                 alt=f"16 digits sampled from {prior}{drawn}, in two rows of eight")
     with right:
         st.markdown("**Morph**")
         mode = st.segmented_control("Between", ["two class means", "two test digits"],
@@ -375,12 +390,13 @@ def samples_panel(svc: ModelService) -> None:
             i = a_col.number_input("From test digit #", 0, last, start, key="morph_i")
             j = b_col.number_input("To test digit #", 0, last, 1 if start != 1 else 2,
                                    key="morph_j")
-            between = "digits"
+            between, ends = "digits", f"test digit #{int(i)} to test digit #{int(j)}"
         else:
             i = a_col.selectbox("From class", DIGITS, index=digit, key="morph_a")
             j = b_col.selectbox("To class", DIGITS, index=(digit + 1) % 10, key="morph_b")
-            between = "classes"
-        st.image(svc.morph_png(between, int(i), int(j)), output_format="PNG", width="stretch")
+            between, ends = "classes", f"the class-{i} mean to the class-{j} mean"
+        st.image(svc.morph_png(between, int(i), int(j)), output_format="PNG", width="stretch",
+                 alt=f"ten digits morphing step by step from {ends}")
 
 
 @st.fragment
@@ -439,6 +455,7 @@ def model_card(svc: ModelService) -> None:
         last = svc.last_epoch
         epoch = st.slider("Samples during training · epoch", 0, last, last, key="epoch")
         st.image(svc.training_samples_png(epoch), output_format="PNG", width="stretch",
+                 alt=f"the same 16 latent points decoded after epoch {epoch}",
                  caption="the same 16 latent points decoded after each epoch")
 
 

@@ -159,6 +159,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             gap_ms = lv[f"drag_gap_ms{suffix}"]
             add(f"drag: pointer gap p50 (ms){label}", gap_ms["p50"], "ms",
                 target=f"p95 {gap_ms['p95']:.0f} ms")
+        if "restart_paints_per_s" in lv:
+            best = max(lv["restart_paints_per_s"], default=0)
+            add("after a server restart: exact decodes painted, best second of the first 5 s",
+                best, "", target=">= 50, no reload",
+                met=best >= 50 and not lv["restart_page_reloaded"])
     w = results.get("web")
     if w and "skipped" not in w:
         web_rows(w, add)

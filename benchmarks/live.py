@@ -15,6 +15,11 @@
   for every byte, as on a hosted demo (Chromium's network emulation does not delay
   WebSocket frames); ``rtt100_applies_to_websocket`` checks the live channel's answers
   did arrive later.
+* A server restart on the same port (a server of its own, default model, which a restarted
+  server warms before it answers): from the moment it answers its health check, a 5 s drag
+  at one pointer move per frame; exact decodes painted in each of its seconds
+  (``restart_paints_per_s``), the first one's delay (``restart_first_paint_ms``) and
+  whether a second reached 50 (``restart_50_per_s_within_5s``), with no page reload.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from urllib.parse import urlsplit
 
 from benchmarks.common import percentiles
 
+# A restarted server warms the default model only (the page the restart row opens).
+WARM_DEFAULT = {"CVAE_WARM_MODELS": "class-prior-2d"}
 FLAG = """window.__cvaeTest = {paints: [], pointer: [], keys: []};
 document.addEventListener('keydown', () => window.__cvaeTest.keys.push(performance.now()),
                           true);"""
@@ -117,6 +124,47 @@ def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
     return out
 
 
+def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
+    """The live channel across a server restart on the same port (see the docstring)."""
+    from tests.harness.browser import VIEWPORT, open_app
+    from tests.harness.latent_map import map_frame, to_page
+    from tests.harness.paths import ARTIFACTS
+    from tests.harness.server import free_port, start_server, stop_server, wait_ready
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    proc = start_server(port, log=ARTIFACTS / "benchmark-restart-1.log", env=WARM_DEFAULT)
+    page = chrome.new_page(viewport=VIEWPORT)
+    try:
+        wait_ready(base, proc)
+        page.add_init_script(FLAG)
+        open_app(page, base, "model=class-prior-2d")
+        page.evaluate("window.__notReloaded = true")
+        _drag(page, map_frame(page), 1.0)
+        stop_server(proc)
+        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        proc = start_server(port, log=ARTIFACTS / "benchmark-restart-2.log", env=WARM_DEFAULT)
+        wait_ready(base, proc)
+        frame = map_frame(page)
+        cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.evaluate("window.__cvaeTest.paints = []")
+        run = page.evaluate(DRAG, [cx, cy, 0.3 * frame["w"], 0.3 * frame["h"], seconds])
+        paints = [p["t"] - run["t0"] for p in page.evaluate("window.__cvaeTest.paints")]
+        page.mouse.up()
+        per_s = [sum(1 for t in paints if k * 1000 <= t < (k + 1) * 1000)
+                 for k in range(int(seconds))]
+        return {"restart_paints_per_s": per_s,
+                "restart_first_paint_ms": min(paints) if paints else None,
+                "restart_50_per_s_within_5s": max(per_s, default=0) >= 50,
+                "restart_page_reloaded": not page.evaluate("window.__notReloaded === true")}
+    finally:
+        page.close()
+        stop_server(proc)
+
+
 def run(quick: bool) -> dict[str, Any]:
     """All the live figures (see the module docstring)."""
     from playwright.sync_api import sync_playwright
@@ -195,6 +243,7 @@ def run(quick: bool) -> dict[str, Any]:
                 far.close()
             result["rtt100_applies_to_websocket"] = (
                 slow["p50"] - result["map_key_to_paint_ms"]["p50"] > 80)
+            result.update(restart(chrome))
         finally:
             chrome.close()
     return result

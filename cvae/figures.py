@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from cvae.explorer import ModelView
+from cvae.palette import CLASS_COLOURS
 
-CLASS_COLOURS = qualitative.T10
 OWN_COLOUR = "#ff2bbd"  # "your digit" (drawn or uploaded), on the scatter and the pad
 SCATTER_HEIGHT = 520
 

@@ -25,7 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cvae import digit_input, figures, images, line_chart
-from cvae.bundle import read_progress
+from cvae.bundle import BundleError, read_progress
 from cvae.data import Split
 from cvae.explorer import ModelView
 from cvae.latent import interpolate
@@ -120,6 +120,16 @@ class ModelService:
         """p(x | z) (or p(x | z, y)) at view point ``xy`` of class ``digit``: [28, 28]."""
         code = self.view.latent_at(digit, xy)[None]
         return self.core.decode(code, self._label(digit))[0]
+
+    def judge_reading(self, probs: np.ndarray) -> tuple[int, float] | None:
+        """What the judge reads in a decode ``[28, 28]``: (digit, probability); None when
+        the judge is not shipped."""
+        try:
+            odds = self._judge().probabilities(np.asarray(probs)[None])[0]
+        except BundleError:
+            return None
+        read = int(np.argmax(odds))
+        return read, float(odds[read])
 
     def digit_png(self, digit: int, xy: tuple[float, float], scale: int = 10) -> bytes:
         return images.digit_png(self.digit_at(digit, xy), scale=scale)

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 
 from cvae.explorer import ModelView
 from cvae.figures import CLASS_COLOURS, OWN_COLOUR
+from cvae.palette import TEXT_ON_CLASS
 
 DISABLE_ENV = "CVAE_DISABLE_PAD"
 ASSETS = Path(__file__).with_name("assets")
@@ -96,11 +98,23 @@ def reserve_css(key: str) -> str:
             f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 25px);}} }}\n")
 
 
+def compact(text: str) -> str:
+    """CSS or HTML without comments and runs of whitespace: Streamlit sends a component's
+    html and css with every rerun of its fragment (each slider press), so they stay small."""
+    text = re.sub(r"/\*.*?\*/|<!--.*?-->", "", text, flags=re.S)
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", text)).strip()
+
+
 def _register(name: str) -> Any:
     from streamlit.components.v2 import component
 
     def read(file: str) -> str:
-        return (ASSETS / file).read_text(encoding="utf-8")
+        text = (ASSETS / file).read_text(encoding="utf-8")
+        if file.endswith(".css"):  # no spaces around CSS punctuation, one rule a line
+            # (Streamlit takes a one-line css string with "[" in it for a file path)
+            css = re.sub(r"\s*([{};,>])\s*|(:)\s+", r"\1\2", compact(text))
+            return css.replace("}", "}\n")
+        return compact(text) if file.endswith(".html") else text
 
     if name == MAP:
         return component(name, html=read("map.html"), css=read("map.css"), js=loader_js())
@@ -131,10 +145,12 @@ def _xy(point: tuple[float, float] | None) -> list[float] | None:
 
 def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version: str,
              probs: np.ndarray, picked: tuple[float, float] | None = None,
-             own: tuple[float, float] | None = None) -> dict[str, Any]:
+             own: tuple[float, float] | None = None,
+             reading: tuple[int, float] | None = None) -> dict[str, Any]:
     """The small view state the map draws from (no per-point data: the points come from
     ``POINTS_PATH/<model>?v=<version>`` once per model). ``probs`` is the decode at
-    ``point``, sent as 784 base64 grey levels."""
+    ``point``, sent as 784 base64 grey levels; ``reading`` is what the judge reads in it
+    (digit, probability), for the map's screen-reader status."""
     grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
     (x0, x1), (y0, y1) = view.bounds
     x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
@@ -145,7 +161,9 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
         "bounds": [[float(x0), float(x1)], [float(y0), float(y1)]],
         "titles": list(view.axis_titles),
         "centres": np.round(view.centre_coords, 3).tolist(),
-        "colours": list(CLASS_COLOURS[:10]), "point": _xy(point), "picked": _xy(picked),
+        "colours": list(CLASS_COLOURS[:10]), "text_colours": list(TEXT_ON_CLASS),
+        "reading": None if reading is None else [int(reading[0]), round(float(reading[1]), 3)],
+        "point": _xy(point), "picked": _xy(picked),
         "own": _xy(own), "own_colour": OWN_COLOUR,
         "image": base64.b64encode(grey.tobytes()).decode("ascii"),
     }
@@ -196,9 +214,11 @@ def read_event(value: Any, field: str, count: int) -> MapEvent | None:
 def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
          probs: np.ndarray, version: str, on_event: Callable[[MapEvent], None],
          picked: tuple[float, float] | None = None,
-         own: tuple[float, float] | None = None) -> bool:
+         own: tuple[float, float] | None = None,
+         reading: tuple[int, float] | None = None) -> bool:
     """Mount the latent map of ``view`` at ``point`` (with ``probs``, the decode there,
-    the picked and your own digit's view points); returns False when the map is
+    the judge's ``reading`` of it, the picked and your own digit's view points); returns
+    False when the map is
     unavailable. A release or a click calls ``on_event`` with a checked `MapEvent`; the
     map's fragment then reruns by itself."""
     render = _renderer(MAP)
@@ -222,6 +242,12 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
                on_commit_change=callback("commit"), on_pick_change=callback("pick"),
                width="stretch")
         st.space(EARLY_SPACE_PX)  # until the page CSS arrives (`reserve_css` hides it)
+
+
+    render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
+                                  picked=picked, own=own, reading=reading),
+           on_commit_change=callback("commit"), on_pick_change=callback("pick"),
+           width="stretch")
     return True
 
 

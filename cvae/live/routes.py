@@ -21,6 +21,7 @@ Streamlit does not prefix user routes with ``server.baseUrlPath``; `live_routes`
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
@@ -42,6 +43,7 @@ PointsSource = Callable[[str], bytes]
 Readiness = Callable[[], tuple[bool, dict[str, Any]]]  # -> (ready, what to say)
 
 POINTS_CACHE = "public, max-age=31536000, immutable"
+_LOG = logging.getLogger(__name__)
 
 
 def base_path() -> str:

@@ -5,6 +5,11 @@
 // keys move the point; while it moves the digit shows exact decodes of the pointer's own
 // positions from the live channel (transport.js). Release commits the point: state value
 // "commit" = {x, y, at}. A click near a test digit picks it: trigger "pick" = {index}.
+// On a narrow (stacked) layout the decoded digit sits below the map, off-screen while a
+// finger drags: an inset of it then shows in the top corner of the map away from the point.
+// Keys pressed in the map stay in it (Streamlit's shortcuts, "r" = rerun, never see them).
+// A polite live region says, once the point rests, where it is and what the judge (a
+// separate classifier) reads in the decoded digit there (`reading` in the view data).
 // With window.__cvaeTest set (tests and benchmarks only), each digit painted is logged
 // in window.__cvaeTest.paints as {t, x, y} and each pointer position in .pointer.
 
@@ -16,6 +21,8 @@ const PICK_RADIUS = 8;     // CSS px
 const CLICK_SLOP = 4;      // CSS px a click may move and still be a click
 const KEY_STEP = 0.05;
 const KEY_STEP_BIG = 0.5;
+const STATUS_DELAY_MS = 700;  // the point rests this long before the status speaks
+const LIVE_AGAIN_MS = 2500;   // how long "live again" stays up after a reconnect
 const MAPS = new WeakMap();
 const POINTS = new Map();  // points URL -> Promise of parsed points (once per page)
 
@@ -41,23 +48,69 @@ function createMap(root) {
   const digitCanvas = root.querySelector(".map-digit");
   const caption = root.querySelector(".map-digit-caption");
   const status = root.querySelector(".map-status");
+  const liveNote = root.querySelector(".map-live");
+  const inset = root.querySelector(".map-inset");
+  const digitBox = root.querySelector(".map-digit-box");
   const toggles = root.querySelector(".map-toggles");
   const layer = document.createElement("canvas");
   const m = { view: null, points: null, pointsUrl: null, hidden: new Set(), frame: null,
               point: [0, 0], drag: null, dirty: true, layerDirty: true, raf: 0,
-              api: null, transport: null, liveState: "idle", generation: 0 };
+              api: null, transport: null, liveState: "idle", generation: 0,
+              statusTimer: 0, liveTimer: 0 };
   const test = () => window.__cvaeTest;
 
   function setStatus(text) { status.textContent = text; }
-  function onLive(state) {
+  function setLiveNote(text) {
+    clearTimeout(m.liveTimer);
+    liveNote.textContent = text;
+  }
+  function onLive(state, reason) {
+    const before = m.liveState;
     m.liveState = state;
     root.dataset.live = state;
-    if (state === "unavailable") {
-      setStatus("Live decoding is unavailable here: release the point to see its digit.");
+    const release = "release the point to see its digit.";
+    if (state === "live") {
+      if (before === "idle") return;
+      setLiveNote("Live again.");
+      m.liveTimer = setTimeout(() => { liveNote.textContent = ""; }, LIVE_AGAIN_MS);
+    } else if (state === "reconnecting") {
+      setLiveNote(`Reconnecting… ${release[0].toUpperCase()}${release.slice(1)}`);
+    } else if (state === "unavailable") {
+      setLiveNote(`Live decoding is unavailable here (still trying): ${release}`);
+    } else if (state === "refused") {
+      setLiveNote(`Live decoding was refused here${reason ? ` (${reason})` : ""}: ${release}`);
+    } else {
+      setLiveNote("");
     }
+  }
+  // Once the point rests: where it is and, when the view data is of this very point, what
+  // the judge reads in its decoded digit.
+  function announce() {
+    clearTimeout(m.statusTimer);
+    m.statusTimer = setTimeout(() => {
+      const v = m.view;
+      if (!v || m.drag) return;
+      const [x, y] = m.point;
+      let text = `Point at ${v.titles[0]} ${x.toFixed(2)}, ${v.titles[1]} ${y.toFixed(2)}.`;
+      const here = Math.abs(v.point[0] - x) < 0.005 && Math.abs(v.point[1] - y) < 0.005;
+      if (v.reading && here) {
+        const article = v.reading[0] === 8 ? "an" : "a";
+        text += ` The judge reads the decoded digit as ${article} ${v.reading[0]}`
+          + ` (${Math.round(v.reading[1] * 100)}%).`;
+      }
+      setStatus(text);
+    }, STATUS_DELAY_MS);
+  }
+  function placeInset() {  // the top corner away from the point (bottom if the top is off-screen)
+    const [px] = m.frame.toPx(m.point[0], m.point[1]);
+    const side = px > m.frame.left + m.frame.width / 2 ? "left" : "right";
+    const edge = canvas.getBoundingClientRect().top < 0 ? "bottom" : "top";
+    if (inset.dataset.side !== side) inset.dataset.side = side;
+    if (inset.dataset.edge !== edge) inset.dataset.edge = edge;
   }
   function paintDigit(grey, x, y) {  // at once: an answer is on screen at the next frame
     drawDigit(digitCanvas, grey);
+    drawDigit(inset, grey);
     caption.textContent = `p(x | z) at (${x.toFixed(2)}, ${y.toFixed(2)})`;
     const t = test();
     if (t) t.paints.push({ t: performance.now(), x, y });
@@ -78,6 +131,9 @@ function createMap(root) {
       const f = m.frame;  // the plot frame, for tests that aim at a view point
       root.dataset.frame = [f.x0, f.x1, f.y0, f.y1, f.left, f.top, f.width, f.height].join(",");
     }
+    // Stacked: the digit wrapped below the map (a narrow screen).
+    const below = digitBox.getBoundingClientRect().top >= canvas.getBoundingClientRect().bottom;
+    root.dataset.stacked = String(below);
     m.layerDirty = true;
     schedule();
   }
@@ -106,11 +162,11 @@ function createMap(root) {
       m.transport = createTransport(liveUrl(m.view.live), (d) => paintDigit(d.grey, d.x, d.y),
                                     onLive);
     }
-    // Ask at once (not at the next frame): the transport keeps the latest position and at
-    // most two requests in flight, and browsers send pointer moves about once per frame.
-    if (m.liveState !== "unavailable") {
-      m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1]);
-    }
+    // Ask at once (not at the next frame): the transport keeps the latest position and a
+    // few requests in flight, and browsers send pointer moves about once per frame.
+    m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1]);
+    if (m.drag) placeInset();
+    announce();
     schedule();
   }
   function commit() {
@@ -121,6 +177,7 @@ function createMap(root) {
     canvas.setPointerCapture(event.pointerId);
     const [px, py] = pointerPos(event);
     m.drag = { id: event.pointerId, px, py, moved: false };
+    placeInset();
     canvas.focus({ preventScroll: true });
     event.preventDefault();
   }
@@ -138,6 +195,7 @@ function createMap(root) {
     const drag = m.drag;
     m.drag = null;
     root.dataset.dragging = "false";
+    announce();
     if (event.type === "pointercancel" && !drag.moved) return;
     if (!drag.moved) {  // a click: pick the test digit under it, else move there
       const index = m.points
@@ -168,6 +226,7 @@ function createMap(root) {
       b.className = "map-toggle";
       b.textContent = String(c);
       b.style.setProperty("--class-colour", m.view.colours[c]);
+      b.style.setProperty("--class-text", m.view.text_colours[c]);
       b.setAttribute("aria-pressed", String(!m.hidden.has(c)));
       b.title = `show or hide the test digits of class ${c}`;
       b.addEventListener("click", () => {
@@ -182,6 +241,9 @@ function createMap(root) {
   const events = [["pointerdown", onDown], ["pointermove", onMove], ["pointerup", onUp],
     ["pointercancel", onUp], ["keydown", onKey], ["keyup", onKey]];
   for (const [type, fn] of events) canvas.addEventListener(type, fn);
+  // Keys typed in the map are the map's: Streamlit's page shortcuts never hear them.
+  const keep = (event) => event.stopPropagation();
+  for (const type of ["keydown", "keyup", "keypress"]) root.addEventListener(type, keep);
   const observer = new ResizeObserver(resize);
   observer.observe(root);
 
@@ -196,6 +258,7 @@ function createMap(root) {
       if (view.image) paintDigit(base64Bytes(view.image), m.point[0], m.point[1]);
     }
     if (bounds) resize();
+    announce();
     if (view.points !== m.pointsUrl) {
       m.pointsUrl = view.points;
       m.points = null;
@@ -212,7 +275,10 @@ function createMap(root) {
   };
   m.destroy = () => {
     observer.disconnect();
+    clearTimeout(m.statusTimer);
+    clearTimeout(m.liveTimer);
     for (const [type, fn] of events) canvas.removeEventListener(type, fn);
+    for (const type of ["keydown", "keyup", "keypress"]) root.removeEventListener(type, keep);
     if (m.transport) m.transport.close();
     MAPS.delete(root);
   };

@@ -1,0 +1,158 @@
+"""The live channel comes back: after the server restarts on the same port, or behind the
+repo's nginx after the replica serving the page dies, the page (not reloaded) says it is
+reconnecting, then the next drag paints exact decodes again. (How fast
+it comes back is measured by ``python -m benchmarks --only live``: ``restart_*``.)"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from cvae.recipes import DEFAULT_RECIPE
+from tests.harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
+from tests.harness.latent_map import map_frame, to_page
+from tests.harness.paths import ARTIFACTS
+from tests.harness.server import free_port, start_server, stop_server, wait_ready
+
+# A restarted server warms the page's default model only: ready in seconds, not a minute.
+WARM_DEFAULT = {"CVAE_WARM_MODELS": DEFAULT_RECIPE}
+TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
+# Streamlit's own page socket: every state it goes through from now on.
+WATCH_PAGE_SOCKET = """() => {
+  window.__pageStates = [];
+  const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => window.__pageStates.push(app.dataset.testConnectionState))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-connection-state']});
+}"""
+PAGE_BACK = """() => window.__pageStates.some((s) => s !== 'CONNECTED') &&
+  document.querySelector("[data-testid='stApp']").dataset.testConnectionState === 'CONNECTED'"""
+
+
+def wait_page_back(page) -> None:
+    """Until Streamlit's own page socket has dropped, come back and rerun the page (which
+    repaints the committed point: not a live decode)."""
+    page.wait_for_function(PAGE_BACK, timeout=60_000)
+    wait_idle(page)
+
+# Pointer moves once per animation frame in a circle until `count` digits have been
+# painted or `seconds` have passed; returns the paint times (ms, page clock) after t0.
+DRAG_UNTIL = """async ([cx, cy, r, count, seconds]) => {
+  const canvas = () => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
+  const log = window.__cvaeTest;
+  const t0 = performance.now();
+  const start = log.paints.length;
+  let i = 0;
+  while (log.paints.length - start < count && performance.now() - t0 < seconds * 1000) {
+    await new Promise((res) => requestAnimationFrame(res));
+    const a = (i += 1) / 60 * 2 * Math.PI;
+    canvas().dispatchEvent(new PointerEvent('pointermove', {clientX: cx + r * Math.cos(a),
+      clientY: cy + r * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
+      bubbles: true}));
+  }
+  return log.paints.slice(start).map((p) => p.t - t0);
+}"""
+
+
+def drag(page, frame, count: int, seconds: float) -> list[float]:
+    cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    try:
+        return page.evaluate(DRAG_UNTIL, [cx, cy, 0.2 * frame["w"], count, seconds])
+    finally:
+        page.mouse.up()
+
+
+def exact(page) -> bool:
+    """Every digit painted (since the log was cleared) is the decode of a position the
+    pointer was at."""
+    log = page.evaluate("window.__cvaeTest")
+    sent = {(round(p["x"], 4), round(p["y"], 4)) for p in log["pointer"]}
+    return all((round(p["x"], 4), round(p["y"], 4)) in sent for p in log["paints"])
+
+
+def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
+    require_chromium()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-1.log", env=WARM_DEFAULT)
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        wait_ready(base, proc)
+        page = context.new_page()
+        page.add_init_script(TEST_FLAG)
+        open_app(page, base)  # the default model: the one a restarted server warms up
+        page.evaluate("window.__notReloaded = true")
+        frame = map_frame(page)
+        assert len(drag(page, frame, 10, 30)) >= 10
+        assert page.locator(".cvae-map").get_attribute("data-live") == "live"
+
+        page.evaluate(WATCH_PAGE_SOCKET)
+        stop_server(proc)
+        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        assert "Reconnecting" in page.locator(".map-live").inner_text()
+        proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-2.log",
+                            env=WARM_DEFAULT)
+        wait_ready(base, proc)
+        back = time.monotonic()
+        wait_page_back(page)
+
+        page.evaluate("window.__cvaeTest.paints = []")  # from here on: live decodes only
+        paints = drag(page, map_frame(page), 50, 60)
+        assert len(paints) >= 50, f"{len(paints)} digits painted after the restart"
+        page.wait_for_selector(".cvae-map[data-live='live']", timeout=10_000)
+        assert exact(page), "a painted digit is not of a position the pointer was at"
+        assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+        print(f"50 live decodes painted {time.monotonic() - back:.1f} s after the "
+              "restarted server said it was ready (the page's own reconnect first)")
+    finally:
+        context.close()
+        stop_server(proc)
+
+
+def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path):
+    require_chromium()
+    from benchmarks.replicas import NGINX, Stack
+    from benchmarks.replicas import wait_healthy as stack_healthy
+
+    if not Path(NGINX).is_file():
+        message = f"no nginx at {NGINX}: apt-get install -y nginx"
+        if os.environ.get("CVAE_REQUIRE_E2E") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    stack = Stack(tmp_path)
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        for addr in (stack.start_replica(), stack.start_replica()):
+            stack_healthy(f"http://{addr}", list(stack.replicas.values()))
+        base = stack.start_nginx()
+        stack_healthy(base, [stack.nginx])
+        page = context.new_page()
+        page.add_init_script(TEST_FLAG)
+        open_app(page, base)
+        page.evaluate("window.__notReloaded = true")
+        frame = map_frame(page)
+        assert len(drag(page, frame, 10, 30)) >= 10
+        # The replica this browser is routed to (the route cookie rides along with fetch).
+        served = page.evaluate(
+            "fetch('_stcore/health').then((r) => r.headers.get('X-Served-By'))")
+        assert served in stack.replicas, served
+
+        page.evaluate(WATCH_PAGE_SOCKET)
+        stack.kill(served)
+        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        wait_page_back(page)
+        page.evaluate("window.__cvaeTest.paints = []")
+        paints = drag(page, map_frame(page), 30, 60)
+        assert len(paints) >= 30, f"{len(paints)} digits painted after the failover"
+        page.wait_for_selector(".cvae-map[data-live='live']", timeout=10_000)
+        assert exact(page), "a painted digit is not of a position the pointer was at"
+        assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+    finally:
+        context.close()
+        stack.stop()

@@ -1,0 +1,33 @@
+"""The map's HTML and CSS go out compacted (Streamlit re-sends them with every slider press)
+and lose nothing a browser or a screen reader uses."""
+
+from __future__ import annotations
+
+import re
+
+from cvae.latent_map import ASSETS, compact
+
+
+def test_compacting_drops_comments_and_whitespace_only():
+    css = "/* why */\n.a  >  .b {\n  color: red;  /* note */\n}\n"
+    assert compact(css) == ".a > .b { color: red; }"
+    html = ('<div class="x">\n  <!-- note -->\n'
+            '  <span aria-label="drag  the point">hi</span>\n</div>')
+    assert compact(html) == '<div class="x"><span aria-label="drag the point">hi</span></div>'
+
+
+def test_the_map_keeps_its_labels_and_live_regions():
+    html = compact((ASSETS / "map.html").read_text(encoding="utf-8"))
+    for needle in ('aria-live="polite"', 'role="status"', 'role="application"',
+                   'class="map-inset"', 'aria-hidden="true"', "Decoded digit"):
+        assert needle in html
+    labels = re.findall(r'aria-label="([^"]*)"', html)
+    assert "click a test digit to pick it" in labels[0]
+
+
+def test_the_compacted_css_still_reads_as_inline_css_to_streamlit():
+    """A one-line css string with "[" in it is a file path to Streamlit: registering fails."""
+    from cvae.latent_map import DRAW, MAP, _register
+
+    for name in (MAP, DRAW):
+        _register(name)
