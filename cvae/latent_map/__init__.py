@@ -38,6 +38,7 @@ DRAW = "cvae_draw_digit"
 POINTS_PATH = "cvae/points"   # relative to the page: resolved against document.baseURI
 LIVE_PATH = "cvae/live"
 STATIC_PATH = "cvae/static"
+REGIONS_PATH = "cvae/regions"
 
 _LOG = logging.getLogger(__name__)
 _renderers: dict[str, Any] = {}
@@ -105,10 +106,14 @@ def _xy(point: tuple[float, float] | None) -> list[float] | None:
 
 def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version: str,
              probs: np.ndarray, picked: tuple[float, float] | None = None,
-             own: tuple[float, float] | None = None) -> dict[str, Any]:
+             own: tuple[float, float] | None = None,
+             ellipses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The small view state the map draws from (no per-point data: the points come from
     ``POINTS_PATH/<model>?v=<version>`` once per model). ``probs`` is the decode at
-    ``point``, sent as 784 base64 grey levels."""
+    ``point``, sent as 784 base64 grey levels. ``ellipses`` (the prior and posterior
+    ellipses of `cvae.model_service.ModelService.ellipses`, a few hundred bytes) and
+    ``regions`` (the decoder-regions route, `cvae.live.regions`, asked with
+    ``?digit=&x0=&x1=&y0=&y1=&n=``) are for the map's ellipse and regions layers."""
     grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
     (x0, x1), (y0, y1) = view.bounds
     x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
@@ -122,6 +127,7 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
         "colours": list(CLASS_COLOURS[:10]), "point": _xy(point), "picked": _xy(picked),
         "own": _xy(own), "own_colour": OWN_COLOUR,
         "image": base64.b64encode(grey.tobytes()).decode("ascii"),
+        "ellipses": list(ellipses or []), "regions": f"{REGIONS_PATH}/{view.name}",
     }
 
 
@@ -170,9 +176,11 @@ def read_event(value: Any, field: str, count: int) -> MapEvent | None:
 def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
          probs: np.ndarray, version: str, on_event: Callable[[MapEvent], None],
          picked: tuple[float, float] | None = None,
-         own: tuple[float, float] | None = None) -> bool:
+         own: tuple[float, float] | None = None,
+         ellipses: list[dict[str, Any]] | None = None) -> bool:
     """Mount the latent map of ``view`` at ``point`` (with ``probs``, the decode there,
-    the picked and your own digit's view points); returns False when the map is
+    the picked and your own digit's view points and their ``ellipses``, see `map_data`);
+    returns False when the map is
     unavailable. A release or a click calls ``on_event`` with a checked `MapEvent`; the
     map's fragment then reruns by itself."""
     render = _renderer(MAP)
@@ -189,7 +197,7 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
         return call
 
     render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
-                                  picked=picked, own=own),
+                                  picked=picked, own=own, ellipses=ellipses),
            on_commit_change=callback("commit"), on_pick_change=callback("pick"),
            width="stretch")
     return True

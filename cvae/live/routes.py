@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cvae.explorer import SLIDER_LIMIT
 from cvae.live import points, protocol
+from cvae.live.regions import regions_route
 
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
 # -> a future of the [1, 28, 28] decode, or None when it cannot be had without blocking
@@ -197,4 +198,5 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
     return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(source, models),
                   methods=["GET"]),
             WebSocketRoute(f"{base}/cvae/live", live_endpoint(decode, models, submit=submit)),
-            Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"])]
+            Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"]),
+            regions_route(base, models=models)]
