@@ -10,6 +10,7 @@ link reopens the same view.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -46,6 +47,7 @@ from cvae.serving import registry
 # Fragments a callback reruns by name.
 LATENT, SCATTER_PANEL, OWN_PANEL = "latent", "scatter", "own"
 GRID_PANEL, SAMPLES_PANEL = "grids", "samples"
+TRAVERSAL_PANEL = "traversals"
 
 streamlit_workarounds.apply()  # once per process (idempotent): the server's, or AppTest's
 
@@ -86,7 +88,7 @@ def on_model() -> None:
 
 def class_panels() -> list[str]:
     """The fragments that show the class (everything else on the page does not)."""
-    return [LATENT, GRID_PANEL, SAMPLES_PANEL] + (
+    return [LATENT, GRID_PANEL, SAMPLES_PANEL, TRAVERSAL_PANEL] + (
         [] if latent_map.available() else [SCATTER_PANEL])
 
 
@@ -219,6 +221,7 @@ def latent_panel(svc: ModelService) -> None:
                        f"class-{digit} centre.")
         if not map_on:
             st.caption("The live latent map is off here; move the point with the sliders.")
+        copy_link_button()
     picked, own = page.picked, page.own
     if map_on:
         st.markdown("**The 10,000 test digits in latent space** · drag the point (or use "
@@ -228,7 +231,8 @@ def latent_panel(svc: ModelService) -> None:
                         probs=svc.digit_at(digit, (x, y)), version=svc.version,
                         on_event=on_map,
                         picked=tuple(view.coords[picked]) if picked is not None else None,
-                        own=svc.own_reading(own.image).xy if own else None)
+                        own=svc.own_reading(own.image).xy if own else None,
+                        ellipses=svc.ellipses(digit, picked, own.image if own else None))
     else:
         st.markdown("**Decoded digit**")
         st.image(svc.digit_png(digit, (x, y)), output_format="PNG", width=280,
@@ -251,6 +255,8 @@ def analogy_panel(svc: ModelService, digit: int, xy: tuple[float, float]) -> Non
                 "as every class")
     st.image(svc.analogy_png(digit, xy), output_format="PNG", width="stretch",
              caption="p(x | z, y) for y = 0…9 at the current point")
+    download("Download the analogy as a GIF", lambda: svc.analogy_gif(digit, xy),
+             f"{svc.view.name}-analogy-{xy[0]:.2f}_{xy[1]:.2f}.gif", "analogy_gif")
     own = page_state().own
     if own is not None:
         reading = svc.own_reading(own.image)
@@ -267,7 +273,8 @@ def scatter_panel(svc: ModelService) -> None:
     page = page_state()
     own = svc.own_reading(page.own.image).xy if page.own else None
     st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
-    st.plotly_chart(svc.scatter_figure(shown_digit(), page.picked, own), key=SCATTER,
+    ellipses = svc.ellipses(shown_digit(), page.picked, page.own.image if page.own else None)
+    st.plotly_chart(svc.scatter_figure(shown_digit(), page.picked, own, ellipses), key=SCATTER,
                     on_select=on_scatter_pick, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
@@ -332,12 +339,16 @@ def grid_panel(svc: ModelService) -> None:
                          f"offset by the class-{digit} "
                          f"{'prior mean' if svc.view.conditional else 'mean code'}{drawn}"
                          "; z₂ grows upward and z₁ rightward, as on the map")
+        download("Download the grid (PNG)", lambda: svc.class_grid_png(digit, n, span),
+                 f"{svc.view.name}-class{digit}-grid-{n}x{n}.png", "grid_png")
     with right:
         if svc.view.latent == 2:
             st.markdown("**The whole latent manifold**")
             what = ("the class-mean mixture prior" if svc.view.conditional else "the prior N(0, I)")
             st.image(svc.manifold_png(n, span, digit), output_format="PNG", width="stretch",
                      caption=f"{n}×{n} codes at quantiles of {what}{drawn}")
+            download("Download the manifold (PNG)", lambda: svc.manifold_png(n, span, digit),
+                     f"{svc.view.name}-manifold-{n}x{n}.png", "manifold_png")
         else:
             st.markdown("**Manifold**")
             st.info(f"The full manifold is drawn for 2-D models; this one has "
@@ -357,6 +368,9 @@ def samples_panel(svc: ModelService) -> None:
         st.markdown(f"**Samples from {prior}{drawn}**")
         st.button("New samples", key="resample", on_click=lambda: page_state().next_samples())
         st.image(svc.samples_png(digit, page.sample_seed), output_format="PNG", width="stretch")
+        seed = page.sample_seed
+        download("Download the samples (PNG)", lambda: svc.samples_png(digit, seed),
+                 f"{svc.view.name}-samples-{digit}-seed{seed}.png", "samples_png")
     with right:
         st.markdown("**Morph**")
         mode = st.segmented_control("Between", ["two class means", "two test digits"],
@@ -374,6 +388,7 @@ def samples_panel(svc: ModelService) -> None:
             j = b_col.selectbox("To class", DIGITS, index=(digit + 1) % 10, key="morph_b")
             between = "classes"
         st.image(svc.morph_png(between, int(i), int(j)), output_format="PNG", width="stretch")
+        morph_downloads(svc, between, int(i), int(j))
 
 
 @st.fragment
@@ -413,6 +428,7 @@ def model_card(svc: ModelService) -> None:
         f"seed {info.seed}, on {info.device}, finished {info.finished}"
         + (f", {m.train_seconds / 60:.0f} min" if math.isfinite(m.train_seconds) else "")
         + (f"  \n**Notes** {info.notes}" if info.notes else ""))
+    active_units_line(svc)
     with st.expander("How it was made (full config)"):
         st.code(info.command, language="bash")
         st.json(svc.config, expanded=False)
@@ -429,11 +445,102 @@ def model_card(svc: ModelService) -> None:
                  caption="the same 16 latent points decoded after each epoch")
 
 
+# --- inside the latent space: traversals, active units; exports --------------------------
+
+def download(label: str, data: Callable[[], bytes], file_name: str, key: str) -> None:
+    """A download button whose file is made only when it is pressed (the pictures are
+    cached by the service); pressing it does not rerun the page."""
+    mime = "image/gif" if file_name.endswith(".gif") else "image/png"
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore", icon=":material/download:")
+
+
+def morph_downloads(svc: ModelService, between: str, i: int, j: int) -> None:
+    left, right = st.columns(2)
+    name = f"{svc.view.name}-morph-{between}-{i}-{j}"
+    with left:
+        download("PNG", lambda: svc.morph_png(between, i, j), f"{name}.png", "morph_png")
+    with right:
+        download("Animated GIF", lambda: svc.morph_gif(between, i, j), f"{name}.gif",
+                 "morph_gif")
+
+
+COPY_LINK = """
+<button type="button" id="cvae-copy-link" style="font: inherit; padding: 0.25rem 0.75rem;
+  border: 1px solid rgba(49, 51, 63, 0.3); border-radius: 0.5rem; background: transparent;
+  color: inherit; cursor: pointer;">🔗 Copy a link to this view</button>
+<span id="cvae-copy-status" role="status" aria-live="polite" style="margin-left: 0.5rem;"></span>
+<script>
+(() => {
+  const button = document.getElementById("cvae-copy-link");
+  const status = document.getElementById("cvae-copy-status");
+  if (!button || button.dataset.ready) return;
+  button.dataset.ready = "1";
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      status.textContent = "Link copied";
+    } catch (e) {
+      status.textContent = "Copy the address bar: it holds this view";
+    }
+  });
+})();
+</script>
+"""
+
+
+def copy_link_button() -> None:
+    """A button copying the page's URL, which holds the whole view (the settings are bound
+    to it): Streamlit has no clipboard API, so a small script of our own (no user input
+    in it) asks the browser's."""
+    st.html(COPY_LINK, unsafe_allow_javascript=True, width="content")
+
+
+def active_units_line(svc: ModelService) -> None:
+    """One line of the model card: how many latent dimensions the encoder uses."""
+    count = svc.info.metrics.active_units
+    if count is not None:
+        st.markdown(f"**Active units** {count} of {svc.view.latent} latent dimensions "
+                    "(Cov_x(E_q[z_u | x]) > 0.01 over the test digits, Burda et al. 2015; "
+                    "see the traversals above)")
+
+
+@st.fragment(key=TRAVERSAL_PANEL)
+def traversal_panel(svc: ModelService) -> None:
+    """One latent dimension per row varied around the current point's code, ordered by
+    activity; the inactive dimensions folded away."""
+    page, digit, view = page_state(), shown_digit(), svc.view
+    active, inactive = svc.traversal_order()
+    st.divider()
+    st.subheader("Traversals: one latent dimension at a time")
+    st.caption(f"Each row varies one of the {view.latent} latent dimensions over ±3 prior "
+               "standard deviations around the current point's code (9 steps, left to "
+               "right), the others held. Rows are ordered by activity, the variance of the "
+               f"test digits' posterior means along the dimension: {len(active)} of "
+               f"{view.latent} are active (> 0.01).")
+    if not st.toggle("Show the traversals", key="traversals_on"):
+        return
+    xy = page.point or view.start_point(digit)
+    st.button(f"Traverse from the current point ({xy[0]:.2f}, {xy[1]:.2f})",
+              key="traverse_here", help="The traversals follow the point when you press "
+                                        "this (they are not redrawn on every move)")
+    variances = svc.unit_variances
+    if active:
+        st.image([svc.traversal_png(digit, xy, [u]) for u in active], output_format="PNG",
+                 caption=[f"z{u + 1} · variance {variances[u]:.3f}" for u in active])
+    if inactive:
+        with st.expander(f"{len(inactive)} inactive dimensions (variance ≤ 0.01)"):
+            st.image(svc.traversal_png(digit, xy, inactive), output_format="PNG",
+                     caption="rows top to bottom: " + ", ".join(
+                         f"z{u + 1} ({variances[u]:.4f})" for u in inactive))
+
+
 if __name__ == "__main__":
     latent_panel(svc)
     if not latent_map.available():
         scatter_panel(svc)
     own_digit_panel(svc)
+    traversal_panel(svc)
     grid_panel(svc)
     samples_panel(svc)
     model_card(svc)
