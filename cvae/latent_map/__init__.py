@@ -112,8 +112,8 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
     ``POINTS_PATH/<model>?v=<version>`` once per model). ``probs`` is the decode at
     ``point``, sent as 784 base64 grey levels. ``ellipses`` (the prior and posterior
     ellipses of `cvae.model_service.ModelService.ellipses`, a few hundred bytes) and
-    ``regions`` (the decoder-regions route, `cvae.live.regions`, asked with
-    ``?digit=&x0=&x1=&y0=&y1=&n=``) are for the map's ellipse and regions layers."""
+    ``regions`` (the decoder-regions route, `cvae.live.regions`, to be asked with
+    ``&digit=&x0=&x1=&y0=&y1=&n=`` appended) are for the map's ellipse and regions layers."""
     grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
     (x0, x1), (y0, y1) = view.bounds
     x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
@@ -127,7 +127,7 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
         "colours": list(CLASS_COLOURS[:10]), "point": _xy(point), "picked": _xy(picked),
         "own": _xy(own), "own_colour": OWN_COLOUR,
         "image": base64.b64encode(grey.tobytes()).decode("ascii"),
-        "ellipses": list(ellipses or []), "regions": f"{REGIONS_PATH}/{view.name}",
+        "ellipses": list(ellipses or []), "regions": f"{REGIONS_PATH}/{view.name}?v={version}",
     }
 
 
