@@ -459,16 +459,17 @@ def morph_downloads(svc: ModelService, between: str, i: int, j: int) -> None:
     left, right = st.columns(2)
     name = f"{svc.view.name}-morph-{between}-{i}-{j}"
     with left:
-        download("PNG", lambda: svc.morph_png(between, i, j), f"{name}.png", "morph_png")
+        download("Download the morph (PNG)", lambda: svc.morph_png(between, i, j),
+                 f"{name}.png", "morph_png")
     with right:
-        download("Animated GIF", lambda: svc.morph_gif(between, i, j), f"{name}.gif",
-                 "morph_gif")
+        download("Download the morph as a GIF", lambda: svc.morph_gif(between, i, j),
+                 f"{name}.gif", "morph_gif")
 
 
 COPY_LINK = """
 <button type="button" id="cvae-copy-link" style="font: inherit; padding: 0.25rem 0.75rem;
   border: 1px solid rgba(49, 51, 63, 0.3); border-radius: 0.5rem; background: transparent;
-  color: inherit; cursor: pointer;">🔗 Copy a link to this view</button>
+  color: inherit; cursor: pointer;">Copy a link to this view</button>
 <span id="cvae-copy-status" role="status" aria-live="polite" style="margin-left: 0.5rem;"></span>
 <script>
 (() => {

@@ -58,7 +58,7 @@ def scatter_base(view: ModelView) -> dict[str, Any]:
 
 
 ELLIPSE_STYLE = {  # what each ellipse is of: legend name, colour, line width
-    "prior": ("prior p(z | y)", "#888888", 1.0),
+    "prior": ("prior of the class", "#555555", 1.5),
     "picked": ("q(z | x) of the picked digit", "#d62728", 2.0),
     "own": ("q(z | x) of your digit", OWN_COLOUR, 2.0),
 }
@@ -74,11 +74,11 @@ def ellipse_traces(ellipses: list[dict[str, Any]], points: int = 65) -> list[dic
         shape = Ellipse(tuple(e["centre"]), tuple(e["axes"]), float(e["angle"]))
         for k, sigma in enumerate(e["sigmas"]):
             line = shape.outline(sigma, points)
-            traces.append(go.Scatter(
+            traces.append(go.Scattergl(  # WebGL, as the points: SVG lines would lie under them
                 x=line[:, 0], y=line[:, 1], mode="lines", name=name,
                 legendgroup=f"ellipse-{e['of']}", showlegend=k == 0, hoverinfo="skip",
                 line={"color": colour, "width": width, "dash": "solid" if k == 0 else "dot"},
-                opacity=0.5 if e["of"] == "prior" else 0.9,
+                opacity=0.7 if e["of"] == "prior" else 0.95,
             ).to_plotly_json())
     return traces
 

@@ -134,4 +134,4 @@ def test_ellipse_lines_are_drawn_on_the_fallback_scatter(monkeypatch):
     assert_healthy(at)
     (chart,) = [c for c in at.get("plotly_chart") if "test digit" in c.proto.spec]
     names = {t.get("name") for t in json.loads(chart.proto.spec)["data"]}
-    assert {"prior p(z | y)", "q(z | x) of the picked digit"} <= names
+    assert {"prior of the class", "q(z | x) of the picked digit"} <= names

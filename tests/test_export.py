@@ -74,6 +74,7 @@ def test_export_buttons_are_on_the_page():
     assert_healthy(at)
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"Download the grid (PNG)", "Download the manifold (PNG)",
-            "Download the samples (PNG)", "PNG", "Animated GIF",
+            "Download the samples (PNG)", "Download the morph (PNG)",
+            "Download the morph as a GIF",
             "Download the analogy as a GIF"} <= labels, labels
     assert any("cvae-copy-link" in h.proto.body for h in at.get("html"))
