@@ -151,6 +151,27 @@ def current() -> ModelService:
     return service(page_state().widget(MODEL))
 
 
+COPY_LINK = """<button type="button" id="cvae-copy-link" style="font:inherit;padding:.25rem .75rem;
+border:1px solid rgba(128,128,128,.5);border-radius:.5rem;background:none;color:inherit;
+cursor:pointer">Copy a link to this view</button> <span id="cvae-copy-status" role="status"
+aria-live="polite"></span><script>(() => {
+const b = document.getElementById("cvae-copy-link");
+const s = document.getElementById("cvae-copy-status");
+if (!b || b.dataset.ready) return;
+b.dataset.ready = "1";
+b.addEventListener("click", () => navigator.clipboard.writeText(window.location.href).then(
+  () => { s.textContent = "Link copied"; },
+  () => { s.textContent = "Copy the address bar: it holds this view"; }));
+})();</script>"""
+
+
+def copy_link_button() -> None:
+    """A button copying the page's URL, which holds the whole view (the settings are bound
+    to it): Streamlit has no clipboard API, so a small script of our own (no user input
+    in it) asks the browser's."""
+    st.html(COPY_LINK, unsafe_allow_javascript=True, width="content")
+
+
 # --- page ---------------------------------------------------------------------------------
 
 if __name__ == "__main__":  # the page run (see `app` above)
@@ -177,6 +198,7 @@ if __name__ == "__main__":  # the page run (see `app` above)
                                   "class; other models on the mean code of its test digits."))
         latent_box = st.container()
         grid_box = st.container()
+        copy_link_button()  # outside the fragments: sent once, copies the URL of the moment
 
     try:
         svc = service(model)
@@ -221,7 +243,6 @@ def latent_panel(svc: ModelService) -> None:
                        f"class-{digit} centre.")
         if not map_on:
             st.caption("The live latent map is off here; move the point with the sliders.")
-        copy_link_button()
     picked, own = page.picked, page.own
     if map_on:
         st.markdown("**The 10,000 test digits in latent space** · drag the point (or use "
@@ -464,37 +485,6 @@ def morph_downloads(svc: ModelService, between: str, i: int, j: int) -> None:
     with right:
         download("Download the morph as a GIF", lambda: svc.morph_gif(between, i, j),
                  f"{name}.gif", "morph_gif")
-
-
-COPY_LINK = """
-<button type="button" id="cvae-copy-link" style="font: inherit; padding: 0.25rem 0.75rem;
-  border: 1px solid rgba(49, 51, 63, 0.3); border-radius: 0.5rem; background: transparent;
-  color: inherit; cursor: pointer;">Copy a link to this view</button>
-<span id="cvae-copy-status" role="status" aria-live="polite" style="margin-left: 0.5rem;"></span>
-<script>
-(() => {
-  const button = document.getElementById("cvae-copy-link");
-  const status = document.getElementById("cvae-copy-status");
-  if (!button || button.dataset.ready) return;
-  button.dataset.ready = "1";
-  button.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(window.location.href);
-      status.textContent = "Link copied";
-    } catch (e) {
-      status.textContent = "Copy the address bar: it holds this view";
-    }
-  });
-})();
-</script>
-"""
-
-
-def copy_link_button() -> None:
-    """A button copying the page's URL, which holds the whole view (the settings are bound
-    to it): Streamlit has no clipboard API, so a small script of our own (no user input
-    in it) asks the browser's."""
-    st.html(COPY_LINK, unsafe_allow_javascript=True, width="content")
 
 
 def active_units_line(svc: ModelService) -> None:
