@@ -138,7 +138,11 @@ def regions_endpoint(source: LatticeSource = registry_lattice,
                      models: Callable[[], frozenset[str]] = _allowed_models,
                      ) -> Callable[[Request], Awaitable[Response]]:
     """The GET handler: checks the request, computes (in a worker thread) or reuses the
-    lattice and answers the binary."""
+    lattice and answers the binary. One lattice is computed at a time per process (a new
+    one costs about a second of CPU), so a burst of regions requests queues instead of
+    taking every core from the live decodes."""
+    one_at_a_time = anyio.CapacityLimiter(1)
+
     async def endpoint(request: Request) -> Response:
         name = request.path_params["model"]
         if name not in models():
@@ -149,7 +153,7 @@ def regions_endpoint(source: LatticeSource = registry_lattice,
             return Response(f"bad regions request: {exc}", status_code=400,
                             media_type="text/plain")
         labels, confidence = await anyio.to_thread.run_sync(
-            source, name, query.digit, query.x, query.y, query.n)
+            source, name, query.digit, query.x, query.y, query.n, limiter=one_at_a_time)
         return Response(encode_regions(query, labels, confidence),
                         media_type="application/octet-stream", headers={"Cache-Control": CACHE})
 
