@@ -512,9 +512,11 @@ def traversal_panel(svc: ModelService) -> None:
     if not st.toggle("Show the traversals", key="traversals_on"):
         return
     xy = page.point or view.start_point(digit)
-    st.button(f"Traverse from the current point ({xy[0]:.2f}, {xy[1]:.2f})",
-              key="traverse_here", help="The traversals follow the point when you press "
-                                        "this (they are not redrawn on every move)")
+    st.button("Traverse from the current point", key="traverse_here",
+              help="The rows follow the latent point when you press this (they are not "
+                   "redrawn on every move of the point)")
+    st.caption(f"Rows traversed from the point ({xy[0]:.2f}, {xy[1]:.2f}) of the class-{digit} "
+               "view.")
     variances = svc.unit_variances
     if active:
         st.image([svc.traversal_png(digit, xy, [u]) for u in active], output_format="PNG",

@@ -9,6 +9,7 @@ import pytest
 
 from cvae import latent as lt
 from tests.harness.bundles import shipped_bundles
+from tests.harness.paths import WEIGHTS as WEIGHTS_DIR
 
 
 def test_traversal_row_changes_only_its_dimension():
@@ -95,3 +96,22 @@ def test_active_units_cli_writes_them_into_a_bundle_that_still_verifies(tmp_path
     after = cvae.load(bundle).metrics  # verifies every checksum
     assert after["active_units"] == printed["active_units"] == 2
     assert after["test_elbo"] == before["test_elbo"] and after["history"] == before["history"]
+
+
+def test_traversal_panel_shows_active_rows_by_activity_and_folds_the_rest():
+    from tests.harness.apptest import assert_healthy, run_app
+
+    at = run_app({"model": "mlp-20d", "digit": "4"})
+    assert_healthy(at)
+    assert not [i for i in at.get("image") for c in i.captions if c.startswith("z")]  # off
+    at.toggle(key="traversals_on").set_value(True).run()
+    assert_healthy(at)
+    captions = [c for i in at.get("image") for c in i.captions if c.startswith("z")]
+    recorded = json.loads((WEIGHTS_DIR / "mlp-20d" / "metrics.json").read_text())
+    variances = recorded["active_unit_variances"]
+    rows = [int(c.split(" ")[0][1:]) - 1 for c in captions]
+    assert len(rows) == recorded["active_units"]
+    assert [variances[u] for u in rows] == sorted((variances[u] for u in rows), reverse=True)
+    folded = [c for i in at.get("image") for c in i.captions if c.startswith("rows top")]
+    assert len(folded) == 1 and folded[0].count("z") == 20 - recorded["active_units"]
+    assert any("inactive dimensions" in e.label for e in at.expander)
