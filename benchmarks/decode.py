@@ -4,6 +4,10 @@ The conditional-VAE write-up (the class-mean-prior model's source) decodes its g
 at a time with ``decoder.predict`` in a double loop; the TensorFlow tutorial decodes with a
 ``tf.function``-compiled decoder call, also one call per image. Both loops run here on the
 same trained decoder, in the same process, beside the app's batched core.
+
+Beside them: a decoder-regions lattice (`cvae.model_service.ModelService.regions`: an n x n
+lattice decoded and read by the judge) never computed before, in wall time and in the
+process's CPU time (the budget is server CPU), and the same lattice again from the cache.
 """
 
 from __future__ import annotations
