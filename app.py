@@ -10,6 +10,7 @@ link reopens the same view.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -46,6 +47,7 @@ from cvae.serving import registry
 # Fragments a callback reruns by name.
 LATENT, SCATTER_PANEL, OWN_PANEL = "latent", "scatter", "own"
 GRID_PANEL, SAMPLES_PANEL = "grids", "samples"
+TRAVERSAL_PANEL = "traversals"
 
 streamlit_workarounds.apply()  # once per process (idempotent): the server's, or AppTest's
 
@@ -97,7 +99,7 @@ def on_model() -> None:
 
 def class_panels() -> list[str]:
     """The fragments that show the class (everything else on the page does not)."""
-    return [LATENT, GRID_PANEL, SAMPLES_PANEL] + (
+    return [LATENT, GRID_PANEL, SAMPLES_PANEL, TRAVERSAL_PANEL] + (
         [] if latent_map.available() else [SCATTER_PANEL])
 
 
@@ -160,6 +162,27 @@ def current() -> ModelService:
     return service(page_state().widget(MODEL))
 
 
+COPY_LINK = """<button type="button" id="cvae-copy-link" style="font:inherit;padding:.25rem .75rem;
+border:1px solid rgba(128,128,128,.5);border-radius:.5rem;background:none;color:inherit;
+cursor:pointer">Copy a link to this view</button> <span id="cvae-copy-status" role="status"
+aria-live="polite"></span><script>(() => {
+const b = document.getElementById("cvae-copy-link");
+const s = document.getElementById("cvae-copy-status");
+if (!b || b.dataset.ready) return;
+b.dataset.ready = "1";
+b.addEventListener("click", () => navigator.clipboard.writeText(window.location.href).then(
+  () => { s.textContent = "Link copied"; },
+  () => { s.textContent = "Copy the address bar: it holds this view"; }));
+})();</script>"""
+
+
+def copy_link_button() -> None:
+    """A button copying the page's URL, which holds the whole view (the settings are bound
+    to it): Streamlit has no clipboard API, so a small script of our own (no user input
+    in it) asks the browser's."""
+    st.html(COPY_LINK, unsafe_allow_javascript=True, width="content")
+
+
 # --- page ---------------------------------------------------------------------------------
 
 if __name__ == "__main__":  # the page run (see `app` above)
@@ -186,6 +209,7 @@ if __name__ == "__main__":  # the page run (see `app` above)
                                   "class; other models on the mean code of its test digits."))
         latent_box = st.container()
         grid_box = st.container()
+        copy_link_button()  # outside the fragments: sent once, copies the URL of the moment
 
     try:
         svc = service(model)
@@ -240,7 +264,8 @@ def latent_panel(svc: ModelService) -> None:
                         reading=svc.judge_reading(probs), version=svc.version,
                         on_event=on_map,
                         picked=tuple(view.coords[picked]) if picked is not None else None,
-                        own=svc.own_reading(own.image).xy if own else None)
+                        own=svc.own_reading(own.image).xy if own else None,
+                        ellipses=svc.ellipses(digit, picked, own.image if own else None))
     else:
         st.markdown("**Decoded digit**")
         st.image(svc.digit_png(digit, (x, y)), output_format="PNG", width=280,
@@ -267,6 +292,8 @@ def analogy_panel(svc: ModelService, digit: int, xy: tuple[float, float]) -> Non
     st.image(svc.analogy_png(digit, xy), output_format="PNG", width="stretch",
              alt="the current latent point drawn as each digit, 0 to 9 from left to right",
              caption="p(x | z, y) for y = 0…9 at the current point")
+    download("Download the analogy as a GIF", lambda: svc.analogy_gif(digit, xy),
+             f"{svc.view.name}-analogy-{xy[0]:.2f}_{xy[1]:.2f}.gif", "analogy_gif")
     own = page_state().own
     if own is not None:
         reading = svc.own_reading(own.image)
@@ -284,7 +311,8 @@ def scatter_panel(svc: ModelService) -> None:
     page = page_state()
     own = svc.own_reading(page.own.image).xy if page.own else None
     st.markdown("**The 10,000 test digits in latent space** · click one to jump to it")
-    st.plotly_chart(svc.scatter_figure(shown_digit(), page.picked, own), key=SCATTER,
+    ellipses = svc.ellipses(shown_digit(), page.picked, page.own.image if page.own else None)
+    st.plotly_chart(svc.scatter_figure(shown_digit(), page.picked, own, ellipses), key=SCATTER,
                     on_select=on_scatter_pick, selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True})
 
@@ -352,6 +380,8 @@ def grid_panel(svc: ModelService) -> None:
                          f"offset by the class-{digit} "
                          f"{'prior mean' if svc.view.conditional else 'mean code'}{drawn}"
                          "; z₂ grows upward and z₁ rightward, as on the map")
+        download("Download the grid (PNG)", lambda: svc.class_grid_png(digit, n, span),
+                 f"{svc.view.name}-class{digit}-grid-{n}x{n}.png", "grid_png")
     with right:
         if svc.view.latent == 2:
             st.markdown("**The whole latent manifold**")
@@ -359,6 +389,8 @@ def grid_panel(svc: ModelService) -> None:
             st.image(svc.manifold_png(n, span, digit), output_format="PNG", width="stretch",
                      alt=f"{n}×{n} grid of digits decoded across the whole latent plane{drawn}",
                      caption=f"{n}×{n} codes at quantiles of {what}{drawn}")
+            download("Download the manifold (PNG)", lambda: svc.manifold_png(n, span, digit),
+                     f"{svc.view.name}-manifold-{n}x{n}.png", "manifold_png")
         else:
             st.markdown("**Manifold**")
             st.info(f"The full manifold is drawn for 2-D models; this one has "
@@ -379,6 +411,9 @@ def samples_panel(svc: ModelService) -> None:
         st.button("New samples", key="resample", on_click=lambda: page_state().next_samples())
         st.image(svc.samples_png(digit, page.sample_seed), output_format="PNG", width="stretch",
                  alt=f"16 digits sampled from {prior}{drawn}, in two rows of eight")
+        seed = page.sample_seed
+        download("Download the samples (PNG)", lambda: svc.samples_png(digit, seed),
+                 f"{svc.view.name}-samples-{digit}-seed{seed}.png", "samples_png")
     with right:
         st.markdown("**Morph**")
         mode = st.segmented_control("Between", ["two class means", "two test digits"],
@@ -397,6 +432,7 @@ def samples_panel(svc: ModelService) -> None:
             between, ends = "classes", f"the class-{i} mean to the class-{j} mean"
         st.image(svc.morph_png(between, int(i), int(j)), output_format="PNG", width="stretch",
                  alt=f"ten digits morphing step by step from {ends}")
+        morph_downloads(svc, between, int(i), int(j))
 
 
 @st.fragment
@@ -436,6 +472,7 @@ def model_card(svc: ModelService) -> None:
         f"seed {info.seed}, on {info.device}, finished {info.finished_text}"
         + (f", {m.train_seconds / 60:.0f} min" if math.isfinite(m.train_seconds) else "")
         + (f"  \n**Notes** {info.notes}" if info.notes else ""))
+    active_units_line(svc)
     # The command's highlighter and the JSON viewer are browser chunks of their own (1.6 MB
     # and 0.1 MB): the expander's content is sent only once it is opened.
     config_box = st.expander("How it was made (full config)", key="config_open",
@@ -459,11 +496,74 @@ def model_card(svc: ModelService) -> None:
                  caption="the same 16 latent points decoded after each epoch")
 
 
+# --- inside the latent space: traversals, active units; exports --------------------------
+
+def download(label: str, data: Callable[[], bytes], file_name: str, key: str) -> None:
+    """A download button whose file is made only when it is pressed (the pictures are
+    cached by the service); pressing it does not rerun the page."""
+    mime = "image/gif" if file_name.endswith(".gif") else "image/png"
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key,
+                       on_click="ignore", icon=":material/download:")
+
+
+def morph_downloads(svc: ModelService, between: str, i: int, j: int) -> None:
+    left, right = st.columns(2)
+    name = f"{svc.view.name}-morph-{between}-{i}-{j}"
+    with left:
+        download("Download the morph (PNG)", lambda: svc.morph_png(between, i, j),
+                 f"{name}.png", "morph_png")
+    with right:
+        download("Download the morph as a GIF", lambda: svc.morph_gif(between, i, j),
+                 f"{name}.gif", "morph_gif")
+
+
+def active_units_line(svc: ModelService) -> None:
+    """One line of the model card: how many latent dimensions the encoder uses."""
+    count = svc.info.metrics.active_units
+    if count is not None:
+        st.markdown(f"**Active units** {count} of {svc.view.latent} latent dimensions "
+                    "(Cov_x(E_q[z_u | x]) > 0.01 over the test digits, Burda et al. 2015; "
+                    "see the traversals above)")
+
+
+@st.fragment(key=TRAVERSAL_PANEL)
+def traversal_panel(svc: ModelService) -> None:
+    """One latent dimension per row varied around the current point's code, ordered by
+    activity; the inactive dimensions folded away."""
+    page, digit, view = page_state(), shown_digit(), svc.view
+    active, inactive = svc.traversal_order()
+    st.divider()
+    st.subheader("Traversals: one latent dimension at a time")
+    st.caption(f"Each row varies one of the {view.latent} latent dimensions over ±3 prior "
+               "standard deviations around the current point's code (9 steps, left to "
+               "right), the others held. Rows are ordered by activity, the variance of the "
+               f"test digits' posterior means along the dimension: {len(active)} of "
+               f"{view.latent} are active (> 0.01).")
+    if not st.toggle("Show the traversals", key="traversals_on"):
+        return
+    xy = page.point or view.start_point(digit)
+    st.button("Traverse from the current point", key="traverse_here",
+              help="The rows follow the latent point when you press this (they are not "
+                   "redrawn on every move of the point)")
+    st.caption(f"Rows traversed from the point ({xy[0]:.2f}, {xy[1]:.2f}) of the class-{digit} "
+               "view.")
+    variances = svc.unit_variances
+    if active:
+        st.image([svc.traversal_png(digit, xy, [u]) for u in active], output_format="PNG",
+                 caption=[f"z{u + 1} · variance {variances[u]:.3f}" for u in active])
+    if inactive:
+        with st.expander(f"{len(inactive)} inactive dimensions (variance ≤ 0.01)"):
+            st.image(svc.traversal_png(digit, xy, inactive), output_format="PNG",
+                     caption="rows top to bottom: " + ", ".join(
+                         f"z{u + 1} ({variances[u]:.4f})" for u in inactive))
+
+
 if __name__ == "__main__":
     latent_panel(svc)
     if not latent_map.available():
         scatter_panel(svc)
     own_digit_panel(svc)
+    traversal_panel(svc)
     grid_panel(svc)
     samples_panel(svc)
     model_card(svc)

@@ -116,6 +116,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             add("15x15 class grid, per-point tf.function loop (TF tutorial style) p50",
                 d["grid_15x15_ms"]["p50"], "ms", d["tutorial_grid_15x15_ms"]["p50"],
                 d["ratios"]["grid_15x15_vs_tutorial"])
+        for size, lat in d.get("regions_lattice_new", {}).items():  # absent in older results
+            add(f"regions lattice {size}, new: server CPU p50 (vs the 15x15 grid's wall time)",
+                lat["cpu_ms"]["p50"], "ms", d["grid_15x15_ms"]["p50"],
+                target="<= 300 ms CPU" if size == "48x48" else "",
+                met=lat["cpu_ms"]["p50"] <= 300 if size == "48x48" else None)
+            add(f"regions lattice {size}, new: wall p50 / cached p50", lat["wall_ms"]["p50"],
+                "ms", lat["cached_ms"]["p50"])
         add("10k test-set encode p50", d["encode_10k_ms"]["p50"], "ms")
         add("grid decode throughput", d["grid_gflop_per_s"], "", target=(
             f"{d['grid_gflop']:.2f} GFLOP per grid; GFLOP/s achieved"))

@@ -132,6 +132,25 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 CHECK_N = 100  # digits of the recorded IWAE figure the tests re-derive
 
 
+def posterior_means(vae: VAE, split: Split, batch: int = 500) -> np.ndarray:
+    """E_q[z | x] (given the label where the encoder reads it) of every digit ``[N, L]``."""
+    fn = tf.function(lambda x, y: vae.posterior(x, y).mean(), input_signature=_signature()[:2])
+    return np.concatenate([fn(x, y).numpy() for _, x, y in _batches(split, batch)]
+                          ).astype(np.float64)
+
+
+def active_units(vae: VAE, split: Split) -> dict[str, Any]:
+    """Burda et al. (2015)'s active units over ``split``: ``active_units`` (the count of
+    dimensions u with Cov_x(E_q[z_u | x]) > 0.01) and ``active_unit_variances`` (that
+    statistic per dimension, rounded to 6 decimals), as JSON-ready metrics."""
+    from cvae import latent
+
+    variances = latent.unit_variances(posterior_means(vae, split))
+    return {"active_units": len(latent.active_units(variances)),
+            "active_unit_threshold": latent.ACTIVE_THRESHOLD,
+            "active_unit_variances": [round(float(v), 6) for v in variances]}
+
+
 def keras_progress() -> Callable[[str, int, int], None]:
     """A ``progress(stage, done, total)`` callback drawing one Keras progress bar per stage."""
     import keras

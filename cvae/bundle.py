@@ -105,17 +105,46 @@ def write_bundle(out: str | os.PathLike[str], save_weights: Any, config: dict[st
         config = {**config, "format": FORMAT_VERSION,
                   "files": {name: sha256(tmp / name) for name in CHECKSUMMED}}
         _dump_json(tmp / CONFIG, config)
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
+        _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace the folder ``out`` (if any) by ``tmp``."""
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def update_metrics(path: str | os.PathLike[str], changes: dict[str, Any]) -> dict[str, Any]:
+    """Add or replace measured figures in a bundle's ``metrics.json`` (e.g. one a newer
+    evaluation computes) and re-checksum it in ``config.json``, atomically: the bundle is
+    verified first and swapped in whole. Returns the new metrics."""
+    bundle = Path(path)
+    config = read_json(bundle, CONFIG)
+    verify_files(bundle, config)
+    metrics = {**read_json(bundle, METRICS), **changes}
+    tmp = Path(tempfile.mkdtemp(prefix=f".{bundle.name}.", suffix=".tmp", dir=bundle.parent))
+    try:
+        tmp.chmod(0o755)
+        for item in bundle.iterdir():
+            if item.is_file():
+                shutil.copy2(item, tmp / item.name)
+        _dump_json(tmp / METRICS, metrics)
+        config = {**config, "files": {**config["files"], METRICS: sha256(tmp / METRICS)}}
+        _dump_json(tmp / CONFIG, config)
+        _swap_in(tmp, bundle)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return metrics
 
 
 def load(path: str | os.PathLike[str]) -> Any:

@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cvae.explorer import ModelView
+from cvae.latent import Ellipse
 from cvae.palette import CLASS_COLOURS
 
 OWN_COLOUR = "#ff2bbd"  # "your digit" (drawn or uploaded), on the scatter and the pad
@@ -55,11 +56,39 @@ def scatter_base(view: ModelView) -> dict[str, Any]:
     return fig.to_plotly_json()
 
 
+ELLIPSE_STYLE = {  # what each ellipse is of: legend name, colour, line width
+    "prior": ("prior of the class", "#555555", 1.5),
+    "picked": ("q(z | x) of the picked digit", "#d62728", 2.0),
+    "own": ("q(z | x) of your digit", OWN_COLOUR, 2.0),
+}
+
+
+def ellipse_traces(ellipses: list[dict[str, Any]], points: int = 65) -> list[dict[str, Any]]:
+    """Line traces of ellipses as `cvae.model_service.ModelService.ellipses` gives them:
+    one trace per ellipse, its 1σ and 2σ contours (the 2σ one dotted) in one line broken by
+    a gap, under one legend entry."""
+    traces = []
+    for e in ellipses:
+        name, colour, width = ELLIPSE_STYLE.get(e["of"], (e["of"], "#444444", 1.0))
+        shape = Ellipse(tuple(e["centre"]), tuple(e["axes"]), float(e["angle"]))
+        for k, sigma in enumerate(e["sigmas"]):
+            line = shape.outline(sigma, points)
+            traces.append(go.Scattergl(  # WebGL, as the points: SVG lines would lie under them
+                x=line[:, 0], y=line[:, 1], mode="lines", name=name,
+                legendgroup=f"ellipse-{e['of']}", showlegend=k == 0, hoverinfo="skip",
+                line={"color": colour, "width": width, "dash": "solid" if k == 0 else "dot"},
+                opacity=0.7 if e["of"] == "prior" else 0.95,
+            ).to_plotly_json())
+    return traces
+
+
 def overlay_traces(view: ModelView, digit: int, point: tuple[float, float] | None,
                    picked: int | None = None,
-                   own: tuple[float, float] | None = None) -> list[dict[str, Any]]:
+                   own: tuple[float, float] | None = None,
+                   ellipses: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Class centres (the selected one larger), the picked digit, the user's own digit
-    (view coordinates of its code) and the current point (none when ``point`` is None)."""
+    (view coordinates of its code), the posterior and prior ellipses (`ellipse_traces`)
+    and the current point (none when ``point`` is None)."""
     centres = view.centre_coords
     label = "learned class means" if view.conditional else "class means of the codes"
     sizes = [22 if c == digit else 12 for c in range(10)]
@@ -70,7 +99,7 @@ def overlay_traces(view: ModelView, digit: int, point: tuple[float, float] | Non
         marker={"symbol": "diamond", "size": sizes, "color": CLASS_COLOURS[:10],
                 "line": {"width": 1.5, "color": "#222"}},
         hovertemplate="mean of class %{text}<extra></extra>",
-    ).to_plotly_json()]
+    ).to_plotly_json(), *ellipse_traces(ellipses or [])]
     if picked is not None:
         traces.append(go.Scattergl(
             x=[view.coords[picked, 0]], y=[view.coords[picked, 1]], mode="markers",

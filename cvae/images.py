@@ -54,3 +54,17 @@ def to_uint8(probs: np.ndarray) -> np.ndarray:
     """Probabilities in [0, 1] to uint8 grey levels."""
     p = np.clip(np.asarray(probs, np.float64), 0.0, 1.0)
     return np.round(p * 255.0).astype(np.uint8)
+
+
+def gif(frames: np.ndarray, scale: int = 4, frame_ms: int = 150, pause_ms: int = 600) -> bytes:
+    """Digit images ``[N, 28, 28]`` (probabilities) as a looping animated GIF, each frame
+    upscaled ``scale`` times; the first and last frames are held ``pause_ms``."""
+    pictures = [Image.fromarray(upscale(f, scale), mode="L") for f in to_uint8(frames)]
+    if not pictures:
+        raise ValueError("a GIF needs at least one frame")
+    durations = [frame_ms] * len(pictures)
+    durations[0] = durations[-1] = pause_ms
+    buf = io.BytesIO()
+    pictures[0].save(buf, format="GIF", save_all=True, append_images=pictures[1:], loop=0,
+                     duration=durations, optimize=False, disposal=1)
+    return buf.getvalue()

@@ -127,3 +127,90 @@ def view_bounds(points: np.ndarray, pad: float = 0.5, step: float = 0.5,
     lo = np.floor(lo / step) * step
     hi = np.ceil(hi / step) * step
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+# --- posterior ellipses ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ellipse:
+    """A 2-D Gaussian's k-sigma contours in view coordinates: the ellipse at ``k`` sigma has
+    semi-axes ``k * axes``, the major one at ``angle`` radians counter-clockwise from the
+    first view axis (in (-pi/2, pi/2])."""
+
+    centre: tuple[float, float]
+    axes: tuple[float, float]  # 1-sigma semi-axes, major first
+    angle: float
+
+    def outline(self, sigma: float = 1.0, points: int = 65) -> np.ndarray:
+        """``[points, 2]`` view coordinates around the ``sigma`` contour (closed)."""
+        t = np.linspace(0.0, 2.0 * np.pi, points)
+        local = np.stack([sigma * self.axes[0] * np.cos(t),
+                          sigma * self.axes[1] * np.sin(t)], axis=-1)
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        return local @ np.array([[c, s], [-s, c]]) + np.asarray(self.centre)
+
+
+def view_covariance(cov: np.ndarray, frame: Frame) -> np.ndarray:
+    """The 2x2 covariance in the view plane, ``P Σ Pᵀ`` with ``P = basis.T``, of a full
+    ``[L, L]`` or diagonal ``[L]`` latent covariance."""
+    cov = np.asarray(cov, np.float64)
+    latent = frame.basis.shape[0]
+    if cov.shape == (latent,):
+        cov = np.diag(cov)
+    if cov.shape != (latent, latent):
+        raise ValueError(f"covariance must be [{latent}] or [{latent}, {latent}], "
+                         f"got {cov.shape}")
+    return frame.basis.T @ cov @ frame.basis
+
+
+def ellipse(mean: np.ndarray, cov: np.ndarray, frame: Frame) -> Ellipse:
+    """The view ellipse of N(mean, cov) (``cov`` full ``[L, L]`` or diagonal ``[L]``)."""
+    values, vectors = np.linalg.eigh(view_covariance(cov, frame))  # ascending
+    major = vectors[:, 1]
+    angle = float(np.arctan2(major[1], major[0]))
+    if angle <= -np.pi / 2:
+        angle += np.pi
+    elif angle > np.pi / 2:
+        angle -= np.pi
+    a, b = np.sqrt(np.clip(values[::-1], 0.0, None))
+    centre = frame.project(mean)
+    return Ellipse((float(centre[0]), float(centre[1])), (float(a), float(b)), angle)
+
+
+# --- traversals and active units ------------------------------------------------------------
+
+def traversal(code: np.ndarray, dim: int, steps: int = 9, spread: float = 3.0,
+              std: float = 1.0) -> np.ndarray:
+    """``steps`` codes ``[steps, L]`` equal to ``code`` except in dimension ``dim``, which runs
+    evenly over ``code[dim] ± spread * std`` (``std``: the prior's standard deviation)."""
+    code = np.asarray(code, np.float64)
+    if not 0 <= dim < code.shape[-1]:
+        raise ValueError(f"dim must be in [0, {code.shape[-1]}), got {dim}")
+    out = np.repeat(code[None], steps, axis=0)
+    out[:, dim] += np.linspace(-spread, spread, steps) * std
+    return out
+
+
+ACTIVE_THRESHOLD = 0.01  # Burda et al. (2015): u is active when Cov_x(E_q[z_u | x]) > 0.01
+
+
+def unit_variances(posterior_means: np.ndarray) -> np.ndarray:
+    """Cov_x(E_q[z_u | x]) per latent dimension ``[L]`` over the digits' posterior means."""
+    means = np.asarray(posterior_means, np.float64)
+    return means.var(axis=0)
+
+
+def active_units(variances: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> np.ndarray:
+    """Indices of the active dimensions, most active first."""
+    variances = np.asarray(variances, np.float64)
+    order = np.argsort(-variances, kind="stable")
+    return order[variances[order] > threshold]
+
+
+def lattice(x: tuple[float, float], y: tuple[float, float], n: int) -> np.ndarray:
+    """Centres ``[n*n, 2]`` of an n x n lattice of cells over ``x`` x ``y``, row-major with
+    the top row (largest second coordinate) first, as in an image."""
+    xs = x[0] + (np.arange(n) + 0.5) * (x[1] - x[0]) / n
+    ys = y[1] - (np.arange(n) + 0.5) * (y[1] - y[0]) / n
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=-1)

@@ -29,6 +29,7 @@ class Metrics:
     best_epoch: int | None
     val_elbo: float
     train_seconds: float
+    active_units: int | None   # latent dimensions with Cov_x(E_q[z_u | x]) > 0.01
 
     @classmethod
     def from_json(cls, m: dict[str, Any]) -> Metrics:
@@ -43,7 +44,8 @@ class Metrics:
             fidelity=_float(fid.get("overall")), best_epoch=m.get("best_epoch"),
             val_elbo=_float(m.get("val_elbo")),
             train_seconds=_float(m.get("train_seconds_total",
-                                       m.get("train_seconds_this_run"))))
+                                       m.get("train_seconds_this_run"))),
+            active_units=m.get("active_units"))
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cvae import digit_input, figures, images, line_chart
+from cvae import latent as lt
 from cvae.bundle import BundleError, read_progress
 from cvae.data import Split
 from cvae.explorer import ModelView
-from cvae.latent import interpolate
 from cvae.model_card import ModelInfo
 
 GRID_WIDTH = 560  # pixels a grid image is drawn at (integer upscaling up to this width)
+SIGMAS = (1, 2)  # the posterior and prior contours drawn (in standard deviations)
+TRAVERSAL_STEPS = 9  # codes per traversal row, over ±3 prior standard deviations
 
 
 def _fresh_figure(validated: dict[str, Any]) -> go.Figure:
@@ -63,6 +65,27 @@ class OwnReading:
     analogy_png: bytes | None        # its style drawn as all ten classes (label-reading decoders)
 
 
+@dataclass(frozen=True)
+class Regions:
+    """What the decoder draws over a view region, as the judge reads it: an n x n lattice
+    of cells (row-major, top row first), each cell's judged digit and the judge's
+    probability of it."""
+
+    digit: int                  # the class whose centre holds the off-view components
+    x: tuple[float, float]
+    y: tuple[float, float]
+    n: int
+    labels: np.ndarray          # [n*n] uint8, 0-9
+    confidence: np.ndarray      # [n*n] float32 in [0, 1]: the judge's max probability
+
+
+def _ellipse_data(of: str, e: lt.Ellipse) -> dict[str, Any]:
+    """One ellipse as the map and the scatter draw it (a few dozen bytes of JSON)."""
+    return {"of": of, "centre": [round(e.centre[0], 4), round(e.centre[1], 4)],
+            "axes": [round(e.axes[0], 4), round(e.axes[1], 4)],
+            "angle": round(e.angle, 4), "sigmas": list(SIGMAS)}
+
+
 class ModelService:
     """One model's answers to the page, cached and shared by every session."""
 
@@ -80,6 +103,12 @@ class ModelService:
         self.analogy_png = lru_cache(maxsize=256)(self._analogy_png)
         self.test_digit_pngs = lru_cache(maxsize=256)(self._test_digit_pngs)
         self._own = lru_cache(maxsize=64)(self._own_reading)
+        self._picked_posterior = lru_cache(maxsize=256)(self._picked_ellipse)
+        self._own_posterior = lru_cache(maxsize=64)(self._own_ellipse)
+        self._regions = lru_cache(maxsize=128)(self._judged_lattice)
+        self._traversals = lru_cache(maxsize=32)(self._traversal_probs)
+        self.morph_gif = lru_cache(maxsize=32)(self._morph_gif)
+        self.analogy_gif = lru_cache(maxsize=32)(self._analogy_gif)
 
     # --- what the model is -----------------------------------------------------------------
 
@@ -158,19 +187,32 @@ class ModelService:
         codes = self.view.prior_samples(digit or 0, 16, seed)  # N(0, I) when ``digit`` is None
         return images.grid_png(self.core.decode(codes, digit), 2, 8, scale=2, gap=1)
 
-    def _morph_png(self, between: str, i: int, j: int) -> bytes:
-        """A 10-step strip between two class centres (``between="classes"``) or two test
-        digits' codes (``"digits"``); a label-reading decoder draws each step with the label
-        of the nearer end."""
+    def _morph_probs(self, between: str, i: int, j: int) -> np.ndarray:
+        """A 10-step strip ``[10, 28, 28]`` between two class centres (``between="classes"``)
+        or two test digits' codes (``"digits"``); a label-reading decoder draws each step
+        with the label of the nearer end."""
         view = self.view
         ends = view.codes if between == "digits" else view.centres
         labels = (view.labels[i], view.labels[j]) if between == "digits" else (i, j)
-        return _strip_png(self.core.decode(interpolate(ends[i], ends[j], 10),
-                                           np.repeat(labels, 5)))
+        return self.core.decode(lt.interpolate(ends[i], ends[j], 10), np.repeat(labels, 5))
+
+    def _morph_png(self, between: str, i: int, j: int) -> bytes:
+        return _strip_png(self._morph_probs(between, i, j))
+
+    def _morph_gif(self, between: str, i: int, j: int) -> bytes:
+        """The morph as a looping animation (there and back)."""
+        probs = self._morph_probs(between, i, j)
+        return images.gif(np.concatenate([probs, probs[-2:0:-1]]))
 
     def _analogy_png(self, digit: int, xy: tuple[float, float]) -> bytes:
         """The code at ``xy`` (class ``digit``'s view) decoded with each of the ten labels."""
         return self._as_every_class_png(self.view.latent_at(digit, xy)[None])
+
+    def _analogy_gif(self, digit: int, xy: tuple[float, float]) -> bytes:
+        """The analogy strip as an animation: one style running through the ten digits."""
+        code = self.view.latent_at(digit, xy)[None]
+        return images.gif(self.core.decode(np.repeat(code, 10, axis=0), np.arange(10)),
+                          frame_ms=400, pause_ms=400)
 
     def _as_every_class_png(self, code: np.ndarray) -> bytes:
         """One code ``[1, L]`` decoded with each of the ten labels, one strip."""
@@ -208,6 +250,94 @@ class ModelService:
             xy=(float(xy[0]), float(xy[1])), judge=(read, float(odds[read])), guess=guess,
             analogy_png=analogy)
 
+    # --- inside the latent space: ellipses, decoder regions, traversals --------------------
+
+    def _picked_ellipse(self, index: int) -> lt.Ellipse:
+        image = self._split.images[index][None]
+        mean, cov = self.core.posterior_covariance(image, int(self.view.labels[index]))
+        return lt.ellipse(mean[0], cov[0], self.view.frame)
+
+    def _own_ellipse(self, _key: str, raw: bytes) -> lt.Ellipse:
+        image28 = np.frombuffer(raw, np.uint8).reshape(28, 28)
+        read = self.own_reading(image28).judge[0]  # encoded with the class it is read as
+        mean, cov = self.core.posterior_covariance(image28[None], read)
+        return lt.ellipse(mean[0], cov[0], self.view.frame)
+
+    def prior_ellipse(self, digit: int) -> lt.Ellipse:
+        """p(z | y = digit) (N(mu_y, I)) of a class-prior model, else N(0, I), in the view."""
+        mean = self.view.centres[digit] if self.view.conditional else np.zeros(self.view.latent)
+        return lt.ellipse(mean, np.ones(self.view.latent), self.view.frame)
+
+    def ellipses(self, digit: int, picked: int | None = None,
+                 own: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """q(z | x) of the picked test digit and of your own digit (MNIST-style uint8
+        28x28) as view ellipses (for latent > 2, the covariance projected on the view plane),
+        and the class's prior: ``[{of, centre, axes, angle, sigmas}]``, ``of`` one of
+        "prior", "picked", "own"; draw ``axes * s`` for each ``s`` in ``sigmas``."""
+        out = [_ellipse_data("prior", self.prior_ellipse(digit))]
+        if picked is not None:
+            out.append(_ellipse_data("picked", self._picked_posterior(int(picked))))
+        if own is not None:
+            raw = np.ascontiguousarray(own, np.uint8).tobytes()
+            out.append(_ellipse_data("own", self._own_posterior(
+                hashlib.sha256(raw).hexdigest(), raw)))
+        return out
+
+    def regions(self, digit: int, x: tuple[float, float], y: tuple[float, float],
+                n: int) -> Regions:
+        """What the decoder draws over the view region ``x`` x ``y``: an n x n lattice
+        decoded (off-view components at the class centre, drawn as ``digit`` by a
+        label-reading decoder) and read by the judge. Computed once per (class, region, n)
+        and cached; the arrays are read-only."""
+        return self._regions(int(digit), (float(x[0]), float(x[1])),
+                             (float(y[0]), float(y[1])), int(n))
+
+    def _judged_lattice(self, digit: int, x: tuple[float, float], y: tuple[float, float],
+                        n: int) -> Regions:
+        codes = self.view.frame.lift(lt.lattice(x, y, n), self.view.centres[digit])
+        probs = self.core.decode(codes, self._label(digit))
+        judged = np.concatenate(self.core.map_chunks(self._judge().probabilities, probs))
+        labels = judged.argmax(axis=1).astype(np.uint8)
+        confidence = judged.max(axis=1).astype(np.float32)
+        for arr in (labels, confidence):
+            arr.setflags(write=False)
+        return Regions(digit, x, y, n, labels, confidence)
+
+    @cached_property
+    def unit_variances(self) -> np.ndarray:
+        """Cov_x(E_q[z_u | x]) of each latent dimension over the test split ``[L]`` (the
+        active-unit statistic, `cvae.latent.active_units`)."""
+        variances = lt.unit_variances(self.view.codes)
+        variances.setflags(write=False)
+        return variances
+
+    def traversal_order(self) -> tuple[list[int], list[int]]:
+        """Latent dimensions (0-based) ``(active, inactive)``, each most active first."""
+        order = np.argsort(-self.unit_variances, kind="stable")
+        active = set(lt.active_units(self.unit_variances).tolist())
+        return ([int(u) for u in order if u in active],
+                [int(u) for u in order if u not in active])
+
+    def traversal_codes(self, digit: int, xy: tuple[float, float], dim: int) -> np.ndarray:
+        """The codes of one traversal row: the code at ``xy`` (class ``digit``'s view) with
+        dimension ``dim`` run over ± 3 prior standard deviations (the prior's is 1)."""
+        return lt.traversal(self.view.latent_at(digit, xy), dim, TRAVERSAL_STEPS)
+
+    def _traversal_probs(self, digit: int, xy: tuple[float, float]) -> np.ndarray:
+        codes = np.concatenate([self.traversal_codes(digit, xy, u)
+                                for u in range(self.view.latent)])
+        probs = self.core.decode(codes, self._label(digit))
+        probs = probs.reshape(self.view.latent, TRAVERSAL_STEPS, 28, 28)
+        probs.setflags(write=False)
+        return probs
+
+    def traversal_png(self, digit: int, xy: tuple[float, float], dims: list[int]) -> bytes:
+        """Traversal rows of dimensions ``dims`` (one row each, top to bottom) from the code
+        at ``xy``: all rows are decoded once per (class, point) and cached."""
+        probs = self._traversals(int(digit), (float(xy[0]), float(xy[1])))[list(dims)]
+        return images.grid_png(probs.reshape(-1, 28, 28), len(dims), TRAVERSAL_STEPS,
+                               scale=2, gap=1)
+
     # --- figures and training record -------------------------------------------------------
 
     @cached_property
@@ -215,11 +345,14 @@ class ModelService:
         return figures.scatter_base(self.view)
 
     def scatter_figure(self, digit: int, picked: int | None,
-                       own: tuple[float, float] | None) -> go.Figure:
-        """The test scatter (without the map) with class means, the picked and your digit:
-        a fresh figure (the cached points are never handed out)."""
+                       own: tuple[float, float] | None,
+                       ellipses: list[dict[str, Any]] | None = None) -> go.Figure:
+        """The test scatter (without the map) with class means, the picked and your digit
+        and ``ellipses`` (`ellipses`): a fresh figure (the cached points are never handed
+        out)."""
         return _fresh_figure(figures.scatter_with_overlays(
-            self._scatter_base, figures.overlay_traces(self.view, digit, None, picked, own)))
+            self._scatter_base, figures.overlay_traces(self.view, digit, None, picked, own,
+                                                       ellipses)))
 
     @cached_property
     def elbo_svg(self) -> str | None:

@@ -3,6 +3,11 @@
 Prints the binarized-test-set ELBO and the IWAE bound with K importance samples, in nats
 per digit, next to the figures recorded in the bundle. Runs offline on the test split
 that ships with the package (or ``--data mnist.npz``).
+
+``--active-units`` measures the active latent dimensions instead (Burda et al. 2015: u is
+active when Cov_x(E_q[z_u | x]) > 0.01 over the test split); ``--write`` records them in the
+bundle's ``metrics.json`` (keys ``active_units``, ``active_unit_variances``), re-checksummed
+in ``config.json``.
 """
 
 from __future__ import annotations
@@ -27,9 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="sampling seed (default: the bundle's)")
     parser.add_argument("--data", type=Path, help="Keras-format mnist.npz to read x_test from")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--active-units", action="store_true",
+                        help="measure the active latent units (instead of the bounds)")
+    parser.add_argument("--write", action="store_true",
+                        help="with --active-units: record them in the bundle's metrics.json")
     args = parser.parse_args(argv)
     if args.iw < 0:
         parser.error("--iw must be >= 0")
+    if args.write and not args.active_units:
+        parser.error("--write records --active-units; give both")
+    if args.active_units:
+        return _active_units(args.bundle, args.data, args.write, args.json)
 
     try:
         import cvae
@@ -56,6 +69,33 @@ def main(argv: list[str] | None = None) -> int:
     if "test_iwae" in result:
         print(f"  IWAE k={args.iw:<5d}{result['test_iwae']:9.2f} nats   "
               f"(recorded {recorded['test_iwae']} at k={recorded['iwae_k']})")
+    return 0
+
+
+def _active_units(bundle: Path, data: Path | None, write: bool, as_json: bool) -> int:
+    try:
+        import cvae
+        from cvae.bounds import active_units
+        from cvae.bundle import update_metrics
+
+        if write and data is not None:
+            raise DataError("--write records figures of the shipped test split: drop --data")
+        model = cvae.load(bundle)
+        split = load_test_split(data)
+        result = active_units(model, split)
+        if write:
+            update_metrics(bundle, result)
+    except (BundleError, DataError) as exc:
+        print(f"cvae.cli.evaluate: {exc}", file=sys.stderr)
+        return 2
+    if as_json:
+        print(json.dumps({"bundle": str(bundle), "recipe": model.name, **result}, indent=2))
+        return 0
+    variances = result["active_unit_variances"]
+    print(f"{model.name}: {result['active_units']} of {len(variances)} latent dimensions "
+          f"active (Cov_x(E_q[z_u | x]) > {result['active_unit_threshold']}) over "
+          f"{len(split)} test digits" + (f"; written to {bundle}/metrics.json" if write else ""))
+    print("  per dimension: " + " ".join(f"{v:.3g}" for v in variances))
     return 0
 
 

@@ -29,16 +29,17 @@ def model_row(info: ModelInfo) -> str:
     fidelity = "–" if math.isnan(m.fidelity) else f"{m.fidelity:.0%}"
     minutes = "–" if math.isnan(m.train_seconds) else f"{m.train_seconds / 60:.0f}"
     bound = m.bound_on.replace("|", "\\|")  # a bare | would split the table cell
-    return (f"| `{info.name}` | {prior} / {info.posterior_text} | {bound} | "
+    active = "–" if m.active_units is None else str(m.active_units)
+    return (f"| `{info.name}` | {prior} / {info.posterior_text} | {bound} | {active} | "
             f"{_nats(m.test_elbo)} | "
             f"{iwae} | {_nats(m.marginal_iwae)} | {fidelity} | {m.best_epoch or '–'} / "
             f"{info.epochs}, batch {info.batch_size}, lr {info.learning_rate} "
             f"{info.lr_schedule} | {minutes} |")
 
 
-HEADER = ("| bundle | prior / posterior | bounds | test ELBO | IWAE k=1000 (first 1000 test "
-          "digits, ± s.e.) | log p(x) | class fidelity | best epoch / epochs, settings | "
-          "train min |\n|---|---|---|---|---|---|---|---|---|")
+HEADER = ("| bundle | prior / posterior | bounds | active units | test ELBO | IWAE k=1000 "
+          "(first 1000 test digits, ± s.e.) | log p(x) | class fidelity | best epoch / "
+          "epochs, settings | train min |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
 def model_table(root: Path | None = None) -> str:

@@ -40,6 +40,7 @@ DRAW = "cvae_draw_digit"
 POINTS_PATH = "cvae/points"   # relative to the page: resolved against document.baseURI
 LIVE_PATH = "cvae/live"
 STATIC_PATH = "cvae/static"
+REGIONS_PATH = "cvae/regions"
 
 _LOG = logging.getLogger(__name__)
 _renderers: dict[str, Any] = {}
@@ -146,11 +147,15 @@ def _xy(point: tuple[float, float] | None) -> list[float] | None:
 def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version: str,
              probs: np.ndarray, picked: tuple[float, float] | None = None,
              own: tuple[float, float] | None = None,
-             reading: tuple[int, float] | None = None) -> dict[str, Any]:
+             reading: tuple[int, float] | None = None,
+             ellipses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The small view state the map draws from (no per-point data: the points come from
     ``POINTS_PATH/<model>?v=<version>`` once per model). ``probs`` is the decode at
     ``point``, sent as 784 base64 grey levels; ``reading`` is what the judge reads in it
-    (digit, probability), for the map's screen-reader status."""
+    (digit, probability), for the map's screen-reader status. ``ellipses`` (the prior and posterior
+    ellipses of `cvae.model_service.ModelService.ellipses`, a few hundred bytes) and
+    ``regions`` (the decoder-regions route, `cvae.live.regions`, to be asked with
+    ``&digit=&x0=&x1=&y0=&y1=&n=`` appended) are for the map's ellipse and regions layers."""
     grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
     (x0, x1), (y0, y1) = view.bounds
     x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
@@ -166,6 +171,7 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
         "point": _xy(point), "picked": _xy(picked),
         "own": _xy(own), "own_colour": OWN_COLOUR,
         "image": base64.b64encode(grey.tobytes()).decode("ascii"),
+        "ellipses": list(ellipses or []), "regions": f"{REGIONS_PATH}/{view.name}?v={version}",
     }
 
 
@@ -215,9 +221,11 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
          probs: np.ndarray, version: str, on_event: Callable[[MapEvent], None],
          picked: tuple[float, float] | None = None,
          own: tuple[float, float] | None = None,
-         reading: tuple[int, float] | None = None) -> bool:
+         reading: tuple[int, float] | None = None,
+         ellipses: list[dict[str, Any]] | None = None) -> bool:
     """Mount the latent map of ``view`` at ``point`` (with ``probs``, the decode there,
-    the judge's ``reading`` of it, the picked and your own digit's view points); returns
+    the judge's ``reading`` of it, the picked and your own digit's view points and their
+    ``ellipses``, see `map_data`); returns
     False when the map is
     unavailable. A release or a click calls ``on_event`` with a checked `MapEvent`; the
     map's fragment then reruns by itself."""
@@ -238,16 +246,11 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
 
     with st.container(key=box_key(key)):  # its place is held by `reserve_css`
         render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
-                                      picked=picked, own=own),
+                                      picked=picked, own=own, reading=reading,
+                                      ellipses=ellipses),
                on_commit_change=callback("commit"), on_pick_change=callback("pick"),
                width="stretch")
         st.space(EARLY_SPACE_PX)  # until the page CSS arrives (`reserve_css` hides it)
-
-
-    render(key=key, data=map_data(view, digit, point, version=version, probs=probs,
-                                  picked=picked, own=own, reading=reading),
-           on_commit_change=callback("commit"), on_pick_change=callback("pick"),
-           width="stretch")
     return True
 
 

@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cvae.explorer import SLIDER_LIMIT
 from cvae.live import guard, points, protocol
+from cvae.live.regions import regions_route
 
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
 # -> a future of the [1, 28, 28] decode, or None when it cannot be had without blocking
@@ -271,4 +272,5 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
                   methods=["GET"]),
             WebSocketRoute(f"{base}/cvae/live", live),
             Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"]),
-            Route(f"{base}/cvae/ready", ready_endpoint(readiness), methods=["GET"])]
+            Route(f"{base}/cvae/ready", ready_endpoint(readiness), methods=["GET"]),
+            regions_route(base, models=models)]

@@ -196,6 +196,25 @@ class ModelCore:
         parts = self._batched(self._encode_graph, x, y)
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
+    def posterior_covariance(self, images: np.ndarray, labels: Any = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior means ``[N, L]`` and full covariances ``[N, L, L]`` of q(z | x) for a
+        few images (a picked or drawn digit: an eager call, ~ms per image, never traced;
+        diagonal posteriors give diagonal matrices)."""
+        x = binarize(np.asarray(images).reshape(-1, 28, 28))
+        y = self._labels(labels, len(x), self.vae.recipe.label_to_encoder)
+        q = self.vae.posterior(x, y)
+        return (q.mean().numpy().astype(np.float64),
+                q.covariance().numpy().astype(np.float64))
+
+    def map_chunks(self, fn: Any, rows: np.ndarray, size: int = BUCKETS[-1]) -> list[Any]:
+        """``fn`` on chunks of ``size`` rows side by side on the core's pool (one thread per
+        core): for a big request to a model that is not this core's, e.g. the judge."""
+        chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
+        if len(chunks) <= 1:
+            return [fn(c) for c in chunks]
+        return list(_chunk_pool().map(fn, chunks))
+
     def trace_count(self) -> int:
         """How many times the compiled calls have been traced; constant after `warm_up`."""
         return sum(fn.experimental_get_tracing_count()
