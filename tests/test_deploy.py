@@ -183,6 +183,19 @@ def test_compose_starts_two_replicas_on_docker_and_podman_compose():
     assert "/cvae/ready" in " ".join(app["healthcheck"]["test"])
 
 
+def test_compose_replicas_trust_exactly_the_network_nginx_reaches_them_from():
+    """Behind compose's nginx, the live channel must count visitors (X-Forwarded-For), so
+    the replicas trust the compose network's subnet, and nothing else."""
+    import ipaddress
+
+    spec = compose()
+    trusted = spec["services"]["app"]["environment"]["CVAE_TRUSTED_PROXIES"]
+    subnets = [c["subnet"] for c in spec["networks"]["default"]["ipam"]["config"]]
+    assert [ipaddress.ip_network(n) for n in trusted.split(",")] == [
+        ipaddress.ip_network(n) for n in subnets]
+    assert "ports" not in spec["services"]["app"]  # only the network reaches the replicas
+
+
 def test_compose_nginx_runs_the_upstream_renderer_with_the_repo_config():
     nginx = compose()["services"]["nginx"]
     mounts = {m.split(":")[1]: (DEPLOY / m.split(":")[0]).resolve() for m in nginx["volumes"]}
