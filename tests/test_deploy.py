@@ -123,13 +123,14 @@ def test_each_route_cookie_stays_on_one_of_three_replicas(tmp_path):
 @needs_nginx
 def test_the_visitors_host_and_address_reach_the_app_on_every_route(tmp_path):
     """The app's Origin checks compare a WebSocket's Origin with its Host: nginx must pass
-    the visitor's Host (not the upstream's name) on the page, stream and live routes."""
+    the visitor's Host with its port (not the upstream's name) on the page, stream and
+    live routes."""
     upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
     with echo_upstreams(1) as ups, loopback_nginx([addr(u) for u in ups], tmp_path) as base:
         for path, extra in (("/", {}), ("/_stcore/stream", upgrade), ("/cvae/live", upgrade)):
-            got = requests.get(base + path, headers={"Host": "cvae.example.org", **extra},
+            got = requests.get(base + path, headers={"Host": "cvae.example.org:8080", **extra},
                                timeout=5).json()["headers"]
-            assert got["host"] == "cvae.example.org", (path, got)
+            assert got["host"] == "cvae.example.org:8080", (path, got)  # port kept
             assert got["x-forwarded-for"] == "127.0.0.1" and got["x-real-ip"] == "127.0.0.1"
             if extra:
                 assert got["upgrade"] == "websocket" and got["connection"] == "upgrade", got
