@@ -79,7 +79,7 @@ def warm_service(svc: Any, with_map: bool | None = None) -> int:
         if not with_map:
             svc.scatter_figure(digit, None, None)
             svc.digit_png(digit, xy)
-    svc.elbo_figure()
+    _ = svc.elbo_svg
     svc.training_samples_png(svc.last_epoch)
     _ = svc.info, svc.param_count, svc.version
     return asked
