@@ -26,9 +26,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    """Base URL of one app server shared by the browser tests."""
+    """Base URL of one app server shared by the browser tests, once it says it is ready
+    (its models warm: the first test does not race the warm-up for the CPU)."""
     require_chromium()
-    with running_app() as (base, _):
+    with running_app(ready=True) as (base, _):
         yield base
 
 
