@@ -42,6 +42,8 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from cvae.live import protocol
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ORIGIN_REFUSED = (1008, "origin not allowed")  # 1008: policy violation
@@ -184,22 +186,8 @@ def _env_number(name: str, default: float, kind: type = float) -> Any:
     return value
 
 
-class Bucket:
-    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved."""
-
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self.tokens, self.stamp = burst, clock()
-
-    def take(self) -> float:
-        """Take a token if there is one (0.0), else the seconds until there is one."""
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
+class Bucket(protocol.TokenBucket):
+    """An address's budget: the connection limit's token bucket, and a wait for a token."""
 
     async def wait(self) -> None:
         """Wait for a token and take it."""

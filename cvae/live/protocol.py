@@ -22,6 +22,7 @@ import json
 import math
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,19 +120,32 @@ def error_frame(message: str, seq: int | None = None) -> str:
     return json.dumps({"seq": seq, "error": message})
 
 
-class RateLimiter:
-    """Token bucket: ``rate`` requests per second sustained, bursts up to ``burst``."""
+class TokenBucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved (the per-connection
+    limit here and the per-address budgets of `cvae.live.guard`)."""
 
-    def __init__(self, rate: float = RATE_PER_S, burst: float = RATE_BURST,
-                 clock: Any = time.monotonic) -> None:
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
         self.rate, self.burst, self.clock = rate, burst, clock
         self.tokens, self.stamp = burst, clock()
 
-    def allow(self) -> bool:
+    def take(self) -> float:
+        """Take a token if there is one (0.0), else the seconds until there is one."""
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
-            return True
-        return False
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class RateLimiter(TokenBucket):
+    """One connection's requests: ``rate`` per second sustained, bursts up to ``burst``."""
+
+    def __init__(self, rate: float = RATE_PER_S, burst: float = RATE_BURST,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(rate, burst, clock)
+
+    def allow(self) -> bool:
+        return self.take() == 0.0
