@@ -38,20 +38,28 @@ def start_server(port: int, extra_args: list[str] | None = None,
                             env={**os.environ, **(env or {})})
 
 
-def wait_healthy(base_url: str, proc: subprocess.Popen | None, timeout: float = 180.0) -> None:
-    """Block until ``/_stcore/health`` answers 200 (raises if the server exits or times out)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for(base_url: str, path: str, proc: subprocess.Popen | None, timeout: float,
+             poll: float = 0.1) -> float:
+    """Block until ``path`` answers 200; returns the seconds waited (raises if the server
+    exits or the time runs out). A 503 (urllib's HTTPError is an OSError) or a port not
+    listening yet is waited out."""
+    start = time.monotonic()
+    while time.monotonic() < start + timeout:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with code {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as r:
+            with urllib.request.urlopen(f"{base_url}{path}", timeout=2) as r:
                 if r.status == 200:
-                    return
+                    return time.monotonic() - start
         except OSError:
             pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{base_url}/_stcore/health did not answer within {timeout:.0f} s")
+        time.sleep(poll)
+    raise TimeoutError(f"{base_url}{path} did not answer 200 within {timeout:.0f} s")
+
+
+def wait_healthy(base_url: str, proc: subprocess.Popen | None, timeout: float = 180.0) -> None:
+    """Block until Streamlit's ``/_stcore/health`` answers 200 (the process serves)."""
+    wait_for(base_url, "/_stcore/health", proc, timeout, poll=0.25)
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -89,17 +97,5 @@ def running_app(log_name: str = "streamlit-server.log", env: dict[str, str] | No
 
 def wait_ready(base_url: str, proc: subprocess.Popen | None, timeout: float = 600.0) -> float:
     """Block until the app's readiness route ``/cvae/ready`` answers 200 (its warm-up is
-    done); returns the seconds waited (raises if the server exits or times out)."""
-    start = time.monotonic()
-    deadline = start + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/cvae/ready", timeout=2) as r:
-                if r.status == 200:
-                    return time.monotonic() - start
-        except OSError:  # 503 (urllib's HTTPError is an OSError) or not listening yet
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{base_url}/cvae/ready did not answer 200 within {timeout:.0f} s")
+    done); returns the seconds waited."""
+    return wait_for(base_url, "/cvae/ready", proc, timeout)
