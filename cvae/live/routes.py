@@ -263,8 +263,8 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
                 clients: guard.ClientLimits | None = None,
                 origin_check: Callable[[str | None, str | None], Awaitable[bool]] | None = None,
                 ) -> list[BaseRoute]:
-    """The points, live-decode, readiness, regions and digit-picture routes under ``base`` (default: Streamlit's
-    ``server.baseUrlPath``)."""
+    """The points, live-decode, readiness, regions and digit-picture routes under ``base``
+    (default: Streamlit's ``server.baseUrlPath``)."""
     base = base_path() if base is None else base.rstrip("/")
     files = REGISTRY_POINTS if source is registry_points else PointsFiles(source)
     live = live_endpoint(decode, models, submit=submit, clients=clients,
