@@ -209,3 +209,31 @@ def test_region_layer_toggled_fetches_and_draws(map_page):
     page.mouse.wheel(0, -200)  # a zoom asks for the lattice of the new view
     page.wait_for_function("window.__cvaeTest.regions.some((r) => r.x1 - r.x0 < "
                            f"{0.9 * (frame['x1'] - frame['x0'])})", timeout=30_000)
+
+
+def test_pinch_zoom_with_two_fingers_zooms_the_view(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.add_init_script(TEST_FLAG)
+        open_app(page, server, "model=tutorial-2d&z1=0&z2=0")
+        before = map_frame(page)
+        cx, cy = to_page(before, 0.8, 0.8)  # away from the point: no point drag
+        cdp = context.new_cdp_session(page)
+
+        def touch(kind: str, gap: float) -> None:
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+                {"x": cx - gap, "y": cy, "id": 1}, {"x": cx + gap, "y": cy, "id": 2}]})
+
+        touch("touchStart", 20)
+        for gap in range(24, 84, 4):
+            touch("touchMove", gap)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        page.wait_for_timeout(300)
+        after = map_frame(page)
+        assert after["x1"] - after["x0"] < 0.5 * (before["x1"] - before["x0"])
+        assert from_page(after, cx, cy) == pytest.approx(from_page(before, cx, cy), abs=0.05)
+        assert page.locator(".cvae-map").get_attribute("data-point") == "0.000,0.000"
+    finally:
+        context.close()
