@@ -267,9 +267,9 @@ def run(quick: bool) -> dict[str, Any]:
             frame = map_frame(page)
             result["hover_to_preview_ms"] = percentiles(
                 _hover_to_preview(page, frame, base, "class-prior-2d", presses * 2))
-            page.get_by_label("Decoder regions").check()  # the drag runs with it on
-            page.wait_for_function("(window.__cvaeTest.regions || []).length > 0",
-                                   timeout=60_000)
+            page.get_by_label("Decoder regions").check()  # the drag runs with it on, drawn
+            page.wait_for_function("(window.__cvaeTest.regions || []).some((r) => r.n === 48)",
+                                   timeout=120_000)  # (the fine lattice is asked when idle)
             result["drag_with_ellipses"] = page.evaluate("window.__cvaeTest.ellipses || []")
             result.update(_drag(page, frame, 5.0))
             page.wait_for_timeout(1000)

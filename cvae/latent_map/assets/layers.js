@@ -108,12 +108,14 @@ export function drawRegions(ctx, frame, layer) {
 }
 
 // The regions layer's fetches: ask(url) (debounced) fetches a coarse lattice, then, once
-// the view has rested, the fine one; onLayer(layer, n) hears each lattice drawn.
+// the view has rested and nothing is being dragged (busy() false: a new fine lattice takes
+// a server core for a second or more, which live decodes need), the fine one;
+// onLayer(layer, n) hears each lattice drawn.
 const COARSE_N = 24;
 const FINE_N = 48;
 const DEBOUNCE_MS = 200;
 const REFINE_MS = 900;
-export function createRegions(onLayer, onError) {
+export function createRegions(onLayer, onError, busy) {
   const r = { timer: 0, want: "", colours: null };
   const cache = new Map();  // url -> Promise of parsed regions
   function get(url) {
@@ -139,9 +141,10 @@ export function createRegions(onLayer, onError) {
     clearTimeout(r.timer);
     r.want = base;
     r.colours = colours;
-    r.timer = setTimeout(() => load(base, COARSE_N, () => {
-      r.timer = setTimeout(() => load(base, FINE_N), REFINE_MS);
-    }), DEBOUNCE_MS);
+    const refine = () => {
+      r.timer = setTimeout(() => (busy() ? refine() : load(base, FINE_N)), REFINE_MS);
+    };
+    r.timer = setTimeout(() => load(base, COARSE_N, refine), DEBOUNCE_MS);
   };
   r.stop = () => { clearTimeout(r.timer); r.want = ""; };
   return r;

@@ -92,7 +92,8 @@ function createMap(root) {
         x1: lattice.x1, y0: lattice.y0, y1: lattice.y1 });
     }
     schedule();
-  }, (err) => setStatus(`The decoder regions could not be loaded (${err.message}).`));
+  }, (err) => setStatus(`The decoder regions could not be loaded (${err.message}).`),
+  () => Boolean(m.drag));
 
   function setStatus(text) { status.textContent = text; }
   function setLiveNote(text) {
