@@ -119,8 +119,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
         for size, lat in d.get("regions_lattice_new", {}).items():  # absent in older results
             add(f"regions lattice {size}, new: server CPU p50 (vs the 15x15 grid's wall time)",
                 lat["cpu_ms"]["p50"], "ms", d["grid_15x15_ms"]["p50"],
-                target="<= 300 ms CPU" if size == "48x48" else "",
-                met=lat["cpu_ms"]["p50"] <= 300 if size == "48x48" else None)
+                # the map asks 24x24 first (the budget) and 48x48 once the view rests
+                target="<= 300 ms CPU (first lattice)" if size == "24x24" else "",
+                met=lat["cpu_ms"]["p50"] <= 300 if size == "24x24" else None)
             add(f"regions lattice {size}, new: wall p50 / cached p50", lat["wall_ms"]["p50"],
                 "ms", lat["cached_ms"]["p50"])
         add("10k test-set encode p50", d["encode_10k_ms"]["p50"], "ms")
@@ -150,6 +151,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     target="<= 10 kB", met=lv["slider_press_bytes"] <= 10_000)
                 add("class change: bytes pushed", lv["class_change_bytes"], "bytes")
                 add("pick: bytes pushed", lv["pick_bytes"], "bytes")
+                if "hover_to_preview_ms" in lv:
+                    hov = lv["hover_to_preview_ms"]
+                    add("hover -> preview painted p50", hov["p50"], "ms",
+                        target=f"p95 {hov['p95']:.0f} ms (<= 50)", met=hov["p95"] <= 50)
             k2p = lv[f"key_to_paint_ms{suffix}"]
             add(f"slider key -> digit painted p50{label}", k2p["p50"], "ms",
                 target="<= 100 ms", met=k2p["p50"] <= 100)

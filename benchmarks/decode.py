@@ -84,7 +84,7 @@ def run(quick: bool) -> dict[str, Any]:
     the_judge = judge.load()
     service = ModelService(core, view, split, bundle_path("class-prior-2d"),
                            lambda: the_judge)
-    lattices = {f"{n}x{n}": _new_lattices(service, n, 3 if quick else 7) for n in (32, 48)}
+    lattices = {f"{n}x{n}": _new_lattices(service, n, 3 if quick else 7) for n in (24, 32, 48)}
 
     flops = layer_flops(decoder) * len(grid)
     return {

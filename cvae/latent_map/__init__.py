@@ -34,7 +34,8 @@ from cvae.palette import TEXT_ON_CLASS
 
 DISABLE_ENV = "CVAE_DISABLE_PAD"
 ASSETS = Path(__file__).with_name("assets")
-STATIC_FILES = ("main.js", "geometry.js", "drawing.js", "transport.js")
+STATIC_FILES = ("main.js", "geometry.js", "drawing.js", "transport.js", "zoom.js", "hover.js",
+                "layers.js")
 MAP = "cvae_latent_map"
 DRAW = "cvae_draw_digit"
 POINTS_PATH = "cvae/points"   # relative to the page: resolved against document.baseURI
@@ -89,14 +90,15 @@ def reserve_css(key: str) -> str:
     """Page CSS that holds the place of the map with key ``key`` (its container, which the
     page draws at once, while the component's own element appears only once its code has
     loaded) at the height the map will have (map.css: a square plot of min(560 px, width)
-    with a 25 px toggle row; the 298 px decoded-digit box beside it when the column has
-    room for both, else below it), so nothing below the map moves when it appears."""
+    with a 25 px toggle row and a 25 px tools row; the 298 px decoded-digit box beside it
+    when the column has room for both, else below it), so nothing below the map moves when
+    it appears."""
     box = box_key(key)
     return ('[data-testid="stMainBlockContainer"] {container-type: inline-size;}\n'
             f'.st-key-{box} > :has([data-testid="stSpace"]) {{display: none;}}\n'
-            f".st-key-{box} {{min-height: calc(min(560px, 100cqw) + 25px + 16px + 298px);}}\n"
+            f".st-key-{box} {{min-height: calc(min(560px, 100cqw) + 50px + 16px + 298px);}}\n"
             "@container (min-width: 576px) {"
-            f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 25px);}} }}\n")
+            f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 50px);}} }}\n")
 
 
 def compact(text: str) -> str:

@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cvae.explorer import SLIDER_LIMIT
 from cvae.live import guard, points, protocol
+from cvae.live.digits import digit_route
 from cvae.live.regions import regions_route
 
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
@@ -262,8 +263,8 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
                 clients: guard.ClientLimits | None = None,
                 origin_check: Callable[[str | None, str | None], Awaitable[bool]] | None = None,
                 ) -> list[BaseRoute]:
-    """The points, live-decode and readiness routes under ``base`` (default: Streamlit's
-    ``server.baseUrlPath``)."""
+    """The points, live-decode, readiness, regions and digit-picture routes under ``base``
+    (default: Streamlit's ``server.baseUrlPath``)."""
     base = base_path() if base is None else base.rstrip("/")
     files = REGISTRY_POINTS if source is registry_points else PointsFiles(source)
     live = live_endpoint(decode, models, submit=submit, clients=clients,
@@ -273,4 +274,4 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
             WebSocketRoute(f"{base}/cvae/live", live),
             Route(f"{base}/cvae/static/{{file}}", static_endpoint(), methods=["GET"]),
             Route(f"{base}/cvae/ready", ready_endpoint(readiness), methods=["GET"]),
-            regions_route(base, models=models)]
+            regions_route(base, models=models), digit_route(base)]

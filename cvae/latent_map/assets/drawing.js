@@ -9,6 +9,10 @@ export function drawPointsLayer(layer, frame, points, colours, hidden, dpr) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, layer.width, layer.height);
   if (!points) return;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(frame.left, frame.top, frame.width, frame.height);
+  ctx.clip();
   const { xs, ys, labels } = points;
   ctx.globalAlpha = 0.55;
   for (let c = 0; c < 10; c += 1) {
@@ -21,6 +25,7 @@ export function drawPointsLayer(layer, frame, points, colours, hidden, dpr) {
     }
   }
   ctx.globalAlpha = 1;
+  ctx.restore();
 }
 
 function axes(ctx, frame, titles) {
@@ -60,14 +65,24 @@ function star(ctx, x, y, r) {
   ctx.closePath();
 }
 
-// One frame of the map: points layer, class means, picked digit, own digit, the point.
-export function drawMap(canvas, layer, frame, view, point, dpr) {
+// One frame of the map: `layers.under` (in CSS px), the points layer, the axes,
+// `layers.over`, class means, picked digit, own digit, `layers.mark` (a view point to ring)
+// and the point; marks outside the plot frame are clipped. Returns what `over` returns.
+export function drawMap(canvas, layer, frame, view, point, dpr, layers = {}) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  if (layers.under) layers.under(ctx);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.drawImage(layer, 0, 0);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   axes(ctx, frame, view.titles);
+  const drawn = layers.over ? layers.over(ctx) : undefined;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(frame.left, frame.top, frame.width, frame.height);
+  ctx.clip();
   ctx.font = "bold 12px sans-serif";
   ctx.textAlign = "center";
   view.centres.forEach(([x, y], c) => {
@@ -101,6 +116,16 @@ export function drawMap(canvas, layer, frame, view, point, dpr) {
     ctx.lineWidth = 1.5;
     ctx.stroke();
   }
+  if (layers.mark) {
+    const [mx, my] = frame.toPx(layers.mark[0], layers.mark[1]);
+    ctx.beginPath();
+    ctx.arc(mx, my, 7, 0, 2 * Math.PI);
+    ctx.strokeStyle = "#111";
+    ctx.lineWidth = 2;
+    ctx.setLineDash([3, 2]);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
   const [px, py] = frame.toPx(point[0], point[1]);
   ctx.lineWidth = 4;
   ctx.strokeStyle = "#fff";
@@ -111,6 +136,8 @@ export function drawMap(canvas, layer, frame, view, point, dpr) {
     ctx.stroke();
     if (pass === 0) { ctx.lineWidth = 2; ctx.strokeStyle = "#111"; }
   }
+  ctx.restore();
+  return drawn;
 }
 
 // 784 grey levels (row-major 28 x 28) into the 28 x 28 digit canvas.
