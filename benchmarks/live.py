@@ -94,15 +94,6 @@ def central_digit(base: str, model: str) -> tuple[float, float]:
     return float(xy[index, 0]), float(xy[index, 1])
 
 
-def grab_point(page: Any, frame: dict) -> None:
-    """Press the mouse on the map's point (a press elsewhere pans the map)."""
-    from tests.harness.latent_map import to_page
-
-    x, y = map(float, page.locator(".cvae-map").get_attribute("data-point").split(","))
-    page.mouse.move(*to_page(frame, x, y))
-    page.mouse.down()
-
-
 HOVER = """([x, y]) => {
   const canvas = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
     .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
@@ -138,7 +129,7 @@ def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int)
 
 
 def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
-    from tests.harness.latent_map import to_page
+    from tests.harness.latent_map import grab_point, to_page
 
     cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
     grab_point(page, frame)
@@ -146,7 +137,7 @@ def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
     run = page.evaluate(DRAG, [cx, cy, 0.3 * frame["w"], 0.3 * frame["h"], seconds])
     log = page.evaluate("window.__cvaeTest")
     page.mouse.up()
-    paints = [p for p in log["paints"] if run["t0"] <= p["t"] <= run["t1"]]
+    paints = [p for p in log["paints"] if run["t0"] <= p["t"] <= run["t1"] and p["live"]]
     latent, ms = _gaps(run["frames"], log["pointer"], log["paints"], run["t0"])
     elapsed = (run["t1"] - run["t0"]) / 1000
     return {"drag_exact_decodes_per_s": len(paints) / elapsed,
@@ -173,7 +164,7 @@ def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
 def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
     """The live channel across a server restart on the same port (see the docstring)."""
     from tests.harness.browser import VIEWPORT, open_app
-    from tests.harness.latent_map import map_frame, to_page
+    from tests.harness.latent_map import grab_point, map_frame, to_page
     from tests.harness.paths import ARTIFACTS
     from tests.harness.server import free_port, start_server, stop_server, wait_ready
 

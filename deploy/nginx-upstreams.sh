@@ -35,6 +35,9 @@ render() {  # the upstream lines for the addresses HOST resolves to now (sorted:
 
 if [ "${1:-}" = --print ]; then render; exit 0; fi
 render >"$OUT"
+# nginx.conf's proxy_cache_path: nginx makes only its last level (the official image has
+# /var/cache/nginx, Debian-based stand-ins may not).
+mkdir -p /var/cache/nginx
 echo "cvae-upstreams: $(grep -c ' max_fails' "$OUT" || true) replica(s) of $HOST" >&2
 nginx -g 'daemon off;' &
 NGINX_PID=$!

@@ -23,3 +23,17 @@ def to_page(frame: dict, x: float, y: float) -> tuple[float, float]:
     x, y = float(x), float(y)
     return (frame["left"] + (x - frame["x0"]) / (frame["x1"] - frame["x0"]) * frame["w"],
             frame["top"] + (frame["y1"] - y) / (frame["y1"] - frame["y0"]) * frame["h"])
+
+
+def point_on_page(page: Any, frame: dict) -> tuple[float, float]:
+    """The page pixel of the map's current point."""
+    x, y = map(float, page.locator(".cvae-map").get_attribute("data-point").split(","))
+    return to_page(frame, x, y)
+
+
+def grab_point(page: Any, frame: dict) -> tuple[float, float]:
+    """Press the mouse on the map's point (a press elsewhere pans the map); returns where."""
+    at = point_on_page(page, frame)
+    page.mouse.move(*at)
+    page.mouse.down()
+    return at

@@ -144,12 +144,14 @@ function createMap(root) {
     if (inset.dataset.side !== side) inset.dataset.side = side;
     if (inset.dataset.edge !== edge) inset.dataset.edge = edge;
   }
-  function paintDigit(grey, x, y) {  // at once: an answer is on screen at the next frame
+  // At once: an answer is on screen at the next frame. `live`: a live decode (else the
+  // committed point's digit, sent with a rerun).
+  function paintDigit(grey, x, y, live = true) {
     drawDigit(digitCanvas, grey);
     drawDigit(inset, grey);
     caption.textContent = `p(x | z) at (${x.toFixed(2)}, ${y.toFixed(2)})`;
     const t = test();
-    if (t) t.paints.push({ t: performance.now(), x, y });
+    if (t) t.paints.push({ t: performance.now(), x, y, live });
   }
   function resize() {
     const dpr = window.devicePixelRatio || 1;
@@ -443,7 +445,7 @@ function createMap(root) {
     if (!m.drag) {
       m.point = [view.point[0], view.point[1]];
       root.dataset.point = `${m.point[0].toFixed(3)},${m.point[1].toFixed(3)}`;
-      if (view.image) paintDigit(base64Bytes(view.image), m.point[0], m.point[1]);
+      if (view.image) paintDigit(base64Bytes(view.image), m.point[0], m.point[1], false);
     }
     if (newBounds || newModel) resize();
     announce();
