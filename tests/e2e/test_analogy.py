@@ -23,7 +23,8 @@ ANALOGY = "p(x | z, y) for y = 0…9"
 def server() -> Iterator[str]:
     """The page with the plain sliders (the panel is the same with the latent map)."""
     require_chromium()
-    with running_app("streamlit-server-analogy.log", env={"CVAE_DISABLE_PAD": "1"}) as (
+    with running_app("streamlit-server-analogy.log", env={"CVAE_DISABLE_PAD": "1"},
+                     ready=True) as (
             base, _):
         yield base
 

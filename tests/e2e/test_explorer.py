@@ -155,7 +155,8 @@ def server() -> Iterator[str]:
     (``CVAE_DISABLE_PAD=1``: the decoded digit as an image beside the Plotly scatter); the
     map is covered by test_map.py."""
     require_chromium()
-    with running_app("streamlit-server-plain.log", env={"CVAE_DISABLE_PAD": "1"}) as (base, _):
+    with running_app("streamlit-server-plain.log", env={"CVAE_DISABLE_PAD": "1"},
+                     ready=True) as (base, _):
         yield base
 
 

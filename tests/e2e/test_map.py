@@ -158,7 +158,8 @@ def test_a_slider_move_sends_no_point_data(map_page):
 
 def test_without_the_component_sliders_and_scatter_still_work(browser):
     require_chromium()
-    with running_app("streamlit-server-nomap.log", env={"CVAE_DISABLE_PAD": "1"}) as (base, _):
+    with running_app("streamlit-server-nomap.log", env={"CVAE_DISABLE_PAD": "1"},
+                     ready=True) as (base, _):
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         try:
@@ -182,7 +183,8 @@ def test_without_the_component_sliders_and_scatter_still_work(browser):
 def test_live_decoding_works_under_a_base_url_path(browser):
     require_chromium()
     env = {"STREAMLIT_SERVER_BASE_URL_PATH": "demo"}
-    with running_app("streamlit-server-base.log", env=env, base_path="/demo") as (base, _):
+    with running_app("streamlit-server-base.log", env=env, base_path="/demo",
+                     ready=True) as (base, _):
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         try:
