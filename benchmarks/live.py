@@ -214,7 +214,8 @@ def run(quick: bool) -> dict[str, Any]:
         return {"skipped": f"no Chromium at {CHROMIUM}"}
     presses = 10 if quick else 30
     result: dict[str, Any] = {}
-    with sync_playwright() as p, running_app("benchmark-live-server.log") as (base, _):
+    with sync_playwright() as p, running_app("benchmark-live-server.log",
+                                                    ready=True) as (base, _):
         chrome = p.chromium.launch(**LAUNCH)
         try:
             page = chrome.new_page(viewport=VIEWPORT)
