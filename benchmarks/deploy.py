@@ -246,19 +246,11 @@ def replica_of(served_by: str, ips: dict[str, str]) -> str:
 
 def affinity(base: str, visitors: int, rounds: int, ips: dict[str, str]) -> dict[str, Any]:
     sessions = [requests.Session() for _ in range(visitors)]
-    seen: list[list[str]] = [[] for _ in sessions]
-    statuses: Counter = Counter()
-    for _ in range(rounds):
-        for i, s in enumerate(sessions):
-            try:
-                for what, status, served in visitor_round(base, s, i):
-                    statuses[f"{what} {status}"] += 1
-                    seen[i].append(replica_of(served, ips))
-            except Exception as e:  # counted: the report shows it
-                statuses[f"error {type(e).__name__}"] += 1
+    done = affinity_again(base, sessions, ips, rounds)
+    seen, statuses = done["seen"], done["statuses"]
     homes = [Counter(s).most_common(1)[0][0] for s in seen]
     return {"sessions": sessions, "homes": homes, "report": {
-        "requests": sum(map(len, seen)), "statuses": dict(statuses), "visitors": visitors,
+        "requests": sum(map(len, seen)), "statuses": statuses, "visitors": visitors,
         "visitors_on_one_replica": sum(len(set(s)) == 1 for s in seen),
         "requests_on_the_visitors_replica_pct": round(100.0 * sum(
             r == h for s, h in zip(seen, homes, strict=True) for r in s)
@@ -334,6 +326,8 @@ def compose_run(report: dict[str, Any], visitors: int, rounds: int) -> None:
 
 def affinity_again(base: str, sessions: list[requests.Session], ips: dict[str, str],
                    rounds: int) -> dict[str, Any]:
+    """Every session's visitor round, ``rounds`` times: the replica each request reached
+    and the statuses (an error is counted, not raised)."""
     seen: list[list[str]] = [[] for _ in sessions]
     statuses: Counter = Counter()
     for _ in range(rounds):
@@ -342,7 +336,7 @@ def affinity_again(base: str, sessions: list[requests.Session], ips: dict[str, s
                 for what, status, served in visitor_round(base, s, i):
                     statuses[f"{what} {status}"] += 1
                     seen[i].append(replica_of(served, ips))
-            except Exception as e:
+            except Exception as e:  # counted: the report shows it
                 statuses[f"error {type(e).__name__}"] += 1
     return {"seen": seen, "statuses": dict(statuses)}
 
