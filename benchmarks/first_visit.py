@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.capacity import _background_load
-from tests.harness import server
+from benchmarks.capacity import _background_load, _with_server
 from tests.harness.paths import ROOT
 
 RESULTS = ROOT / "benchmarks" / "results" / "first_visit.json"
@@ -45,31 +44,14 @@ def settled_seconds(browser: Any, base: str) -> float:
 
 
 def measure(config: str) -> dict[str, Any]:
-    import re
-    import shlex
-
+    """A fresh server started with ``config``, waited ready; two visits from fresh contexts."""
     from tests.harness.browser import launch_chromium
 
-    tokens = shlex.split(config)
-    env = dict(t.split("=", 1) for t in tokens if re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t))
-    flags = [t for t in tokens if not re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t)]
     with launch_chromium() as browser:
-        port = server.free_port()
-        start = time.monotonic()
-        proc = server.start_server(port, flags, env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            server.wait_healthy(base, proc)
-            health = time.monotonic() - start
-            server.wait_ready(base, proc)
-            ready = time.monotonic() - start
-            first = settled_seconds(browser, base)
-            second = settled_seconds(browser, base)
-        finally:
-            server.stop_server(proc)
-    row = {"start_to_health_s": round(health, 1), "start_to_ready_s": round(ready, 1),
-           "first_visit_settled_s": first, "second_visit_settled_s": second,
-           "met": first <= TARGET_S}
+        row = _with_server(config, lambda base, _pid: {
+            "first_visit_settled_s": settled_seconds(browser, base),
+            "second_visit_settled_s": settled_seconds(browser, base)}, ready=True)
+    row["met"] = row["first_visit_settled_s"] <= TARGET_S
     print(f"  {config or 'default'}: {row}", flush=True)
     return row
 
