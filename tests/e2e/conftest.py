@@ -13,7 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.browser import VIEWPORT, launch_chromium, require_chromium, save_screenshot
+from tests.harness.browser import (
+    VIEWPORT,
+    launch_chromium,
+    open_app,
+    require_chromium,
+    save_screenshot,
+)
+from tests.harness.latent_map import TEST_FLAG
 from tests.harness.paths import ARTIFACTS
 from tests.harness.server import running_app
 
@@ -83,3 +90,14 @@ def new_page(browser, request):
         for pg in context.pages:
             save_screenshot(pg, artifact_name(request, f"-tab{i}"))
         context.close()
+
+
+@pytest.fixture
+def map_page(browser, server):
+    """A tab on the map (tutorial-2d at the origin) with the map's test log on."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.add_init_script(TEST_FLAG)
+    open_app(page, server, "model=tutorial-2d&z1=0&z2=0")
+    yield page
+    context.close()

@@ -15,10 +15,8 @@ import numpy as np
 import pytest
 
 from tests.harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
-from tests.harness.latent_map import map_frame, to_page
+from tests.harness.latent_map import TEST_FLAG, map_frame, to_page
 from tests.harness.server import running_app
-
-TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
 
 RAF_DRAG = """async ([cx, cy, r, frames, type]) => {
   const canvas = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
@@ -44,16 +42,6 @@ def wait_point_in_url(page, old: dict, timeout_ms: float = 60_000) -> dict:
         arg=[old.get("z1", [None])[0], old.get("z2", [None])[0]], timeout=timeout_ms)
     wait_idle(page)
     return query(page)
-
-
-@pytest.fixture
-def map_page(browser, server):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.add_init_script(TEST_FLAG)
-    open_app(page, server, "model=tutorial-2d&z1=0&z2=0")
-    yield page
-    context.close()
 
 
 def test_a_drag_shows_exact_decodes_and_its_release_sets_the_sliders(map_page):

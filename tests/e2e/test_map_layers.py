@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 
 from cvae.data import load_test_split
-from tests.harness.browser import VIEWPORT, open_app, wait_idle
-from tests.harness.latent_map import map_frame, to_page
-
-TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
+from tests.harness.browser import open_app, wait_idle
+from tests.harness.latent_map import TEST_FLAG, map_frame, to_page
 
 MAP_ROOT = ("[...document.querySelectorAll('[data-testid=\"stBidiComponentIsolated\"]')]"
             ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('.cvae-map'))"
@@ -55,16 +53,6 @@ def from_page(frame: dict, px: float, py: float) -> tuple[float, float]:
 def on_screen(frame: dict, xy: np.ndarray) -> np.ndarray:
     px = np.array([to_page(frame, *p) for p in xy])
     return px
-
-
-@pytest.fixture
-def map_page(browser, server):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.add_init_script(TEST_FLAG)
-    open_app(page, server, "model=tutorial-2d&z1=0&z2=0")
-    yield page
-    context.close()
 
 
 def test_hover_shows_the_digit_whose_index_and_label_match_the_points_file(map_page, server):

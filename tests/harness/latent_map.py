@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Set before a page loads, it makes the map log each paint and pointer position
+# (cvae/latent_map/assets/main.js).
+TEST_FLAG = "window.__cvaeTest = {paints: [], pointer: []};"
+
 
 def map_frame(page: Any) -> dict[str, float]:
     """The map's plot frame in page pixels and view units (waits until the map has drawn
