@@ -14,6 +14,8 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,20 +98,28 @@ def write_bundle(out: str | os.PathLike[str], save_weights: Any, config: dict[st
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is ordinary repo content
+    with _staged(out) as tmp:
         save_weights(str(tmp / WEIGHTS))
         np.savez_compressed(tmp / PROGRESS, **progress)
         _dump_json(tmp / METRICS, metrics)
         config = {**config, "format": FORMAT_VERSION,
                   "files": {name: sha256(tmp / name) for name in CHECKSUMMED}}
         _dump_json(tmp / CONFIG, config)
+    return out
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A fresh folder beside ``out`` to write a bundle into; when the block ends without an
+    error it replaces ``out`` (if any) whole, else it is removed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is ordinary repo content
+        yield tmp
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -131,19 +141,13 @@ def update_metrics(path: str | os.PathLike[str], changes: dict[str, Any]) -> dic
     config = read_json(bundle, CONFIG)
     verify_files(bundle, config)
     metrics = {**read_json(bundle, METRICS), **changes}
-    tmp = Path(tempfile.mkdtemp(prefix=f".{bundle.name}.", suffix=".tmp", dir=bundle.parent))
-    try:
-        tmp.chmod(0o755)
+    with _staged(bundle) as tmp:
         for item in bundle.iterdir():
             if item.is_file():
                 shutil.copy2(item, tmp / item.name)
         _dump_json(tmp / METRICS, metrics)
         config = {**config, "files": {**config["files"], METRICS: sha256(tmp / METRICS)}}
         _dump_json(tmp / CONFIG, config)
-        _swap_in(tmp, bundle)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return metrics
 
 
