@@ -30,6 +30,21 @@ PAGE_BACK = """() => window.__pageStates.some((s) => s !== 'CONNECTED') &&
   document.querySelector("[data-testid='stApp']").dataset.testConnectionState === 'CONNECTED'"""
 
 
+# Every live-channel state the map has been in (main.js logs them under the test flag).
+SAID_RECONNECTING = """() => (window.__cvaeTest.live || [])
+  .some((s) => s.state === 'reconnecting')"""
+
+
+def wait_said_reconnecting(page) -> None:
+    """Until the map has said it is reconnecting (a failover may pass through that state
+    within one frame, so the log is read rather than the element polled)."""
+    try:
+        page.wait_for_function(SAID_RECONNECTING, timeout=30_000)
+    except Exception as error:
+        states = page.evaluate("[window.__cvaeTest.live, window.__pageStates]")
+        raise AssertionError(f"never said reconnecting; map, page socket: {states}") from error
+
+
 def wait_page_back(page) -> None:
     """Until Streamlit's own page socket has dropped, come back and rerun the page (which
     repaints the committed point: not a live decode)."""
@@ -144,7 +159,7 @@ def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path
 
         page.evaluate(WATCH_PAGE_SOCKET)
         stack.kill(served)
-        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+        wait_said_reconnecting(page)
         wait_page_back(page)
         page.evaluate("window.__cvaeTest.paints = []")
         paints = drag(page, map_frame(page), 30, 60)

@@ -21,7 +21,8 @@
 // With window.__cvaeTest set (tests and benchmarks only), each digit painted is logged
 // in window.__cvaeTest.paints as {t, x, y} and each pointer position in .pointer; each hover
 // preview painted in .previews as {t, index}, each regions lattice drawn in .regions as
-// {t, n, x0, x1, y0, y1} and the ellipses of the last frame in .ellipses.
+// {t, n, x0, x1, y0, y1}, the ellipses of the last frame in .ellipses and each live-channel
+// state in .live as {t, state} (a reconnect may pass in one frame: too quick to poll for).
 
 import { clampToFrame, makeFrame, nearestPoint, parsePoints } from "./geometry.js";
 import { drawDigit, drawMap, drawPointsLayer } from "./drawing.js";
@@ -104,6 +105,8 @@ function createMap(root) {
     const before = m.liveState;
     m.liveState = state;
     root.dataset.live = state;
+    const t = test();
+    if (t) (t.live = t.live || []).push({ t: performance.now(), state });
     const release = "release the point to see its digit.";
     if (state === "live") {
       if (before === "idle") return;
