@@ -5,15 +5,12 @@ frame, besides each digit painted and each pointer position (see test_map.py).""
 
 from __future__ import annotations
 
-import struct
-import urllib.request
-
 import numpy as np
 import pytest
 
 from cvae.data import load_test_split
 from tests.harness.browser import open_app, wait_idle
-from tests.harness.latent_map import TEST_FLAG, map_frame, to_page
+from tests.harness.latent_map import TEST_FLAG, fetch_points, map_frame, to_page
 
 MAP_ROOT = ("[...document.querySelectorAll('[data-testid=\"stBidiComponentIsolated\"]')]"
             ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('.cvae-map'))"
@@ -35,15 +32,6 @@ RAF_DRAG = """async ([cx, cy, r, frames]) => {
 }"""
 
 
-def points(server: str, model: str) -> tuple[np.ndarray, np.ndarray]:
-    with urllib.request.urlopen(f"{server}/cvae/points/{model}") as r:
-        data = r.read()
-    (n,) = struct.unpack_from("<I", data)
-    xy = np.stack([np.frombuffer(data, "<f4", n, 4), np.frombuffer(data, "<f4", n, 4 + 4 * n)],
-                  axis=1)
-    return xy, np.frombuffer(data, np.uint8, n, 4 + 8 * n)
-
-
 def from_page(frame: dict, px: float, py: float) -> tuple[float, float]:
     """The view point under page pixel (px, py) of a `map_frame`."""
     return (frame["x0"] + (px - frame["left"]) / frame["w"] * (frame["x1"] - frame["x0"]),
@@ -58,7 +46,7 @@ def on_screen(frame: dict, xy: np.ndarray) -> np.ndarray:
 def test_hover_shows_the_digit_whose_index_and_label_match_the_points_file(map_page, server):
     page = map_page
     frame = map_frame(page)
-    xy, labels = points(server, "tutorial-2d")
+    xy, labels = fetch_points(server, "tutorial-2d")
     pix = on_screen(frame, xy)
     index = int(np.argmin(np.linalg.norm(xy - xy.mean(axis=0) - 0.7, axis=1)))
     page.mouse.move(*pix[index])
@@ -79,7 +67,7 @@ def test_hover_shows_the_digit_whose_index_and_label_match_the_points_file(map_p
 def test_hover_keyboard_steps_through_the_nearest_digits_and_enter_picks(map_page, server):
     page = map_page
     map_frame(page)
-    xy, labels = points(server, "tutorial-2d")
+    xy, labels = fetch_points(server, "tutorial-2d")
     page.locator(".map-canvas").focus()
     page.keyboard.press("n")
     page.wait_for_function("(window.__cvaeTest.previews || []).length > 0", timeout=30_000)
@@ -159,7 +147,7 @@ def test_ellipse_drawn_after_a_pick(map_page, server):
     frame = map_frame(page)
     page.wait_for_function("(window.__cvaeTest.ellipses || []).includes('prior')")
     assert "picked" not in page.evaluate("window.__cvaeTest.ellipses")
-    xy, _ = points(server, "tutorial-2d")
+    xy, _ = fetch_points(server, "tutorial-2d")
     index = int(np.argmin(np.linalg.norm(xy - xy.mean(axis=0), axis=1)))
     page.mouse.click(*to_page(frame, *xy[index]))
     page.get_by_text("Picked test digit #").wait_for(timeout=60_000)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import struct
+import urllib.request
 from typing import Any
+
+import numpy as np
 
 # Set before a page loads, it makes the map log each paint and pointer position
 # (cvae/latent_map/assets/main.js).
@@ -41,3 +45,14 @@ def grab_point(page: Any, frame: dict) -> tuple[float, float]:
     page.mouse.move(*at)
     page.mouse.down()
     return at
+
+
+def fetch_points(server: str, model: str) -> tuple[np.ndarray, np.ndarray]:
+    """The map's points file of ``model`` from the running app: view coordinates (n, 2) and
+    labels (n,)."""
+    with urllib.request.urlopen(f"{server}/cvae/points/{model}") as r:
+        data = r.read()
+    (n,) = struct.unpack_from("<I", data)
+    xy = np.stack([np.frombuffer(data, "<f4", n, 4), np.frombuffer(data, "<f4", n, 4 + 4 * n)],
+                  axis=1)
+    return xy, np.frombuffer(data, np.uint8, n, 4 + 8 * n)
