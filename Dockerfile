@@ -35,33 +35,64 @@ RUN case "$VARIANT" in \
       *) echo "VARIANT must be cpu or gpu, not '$VARIANT'" >&2; exit 1 ;; \
     esac
 
-# What the app never loads, out of the image: TensorFlow's C++ headers (287 MB), libclang
-# (TensorFlow's source-upgrade tool, 62 MB), the test suites of pandas, pyarrow and numpy
-# (60 MB), TensorFlow Probability's JAX/NumPy rewrites (`substrates`, 34 MB; the app uses
-# its TensorFlow distributions), other C headers and type stubs (10 MB), and the static
-# symbol tables of the shared libraries (`strip --strip-unneeded` keeps the dynamic symbols
-# they link by; ~280 MB). The libraries auditwheel vendored into `<package>.libs/` are left
-# alone (stripping numpy's OpenBLAS broke its loading), and so are the GPU variant's NVIDIA
-# libraries (never tried here). Then the app's imports, once more,
-# and pip leaves the venv (16 MB): the image installs nothing at run time.
+# What the app never loads, out of the image (CPU variant: 1598 MB before, 1430 MB after).
+# Whole distributions go with pip; files inside a package the app does need go with rm.
+#   pip uninstall (each is a dependency the app's code paths never import: `import app`, a
+#   page visit and the warm-up of every model loaded none of them, and the import check
+#   below still passes):
+#   - libclang (62 MB): TensorFlow's C++ source-upgrade tool;
+#   - grpcio (19 MB): TensorFlow imports `grpc` only in tfdbg's gRPC debug server and the
+#     experimental RPC ops (tensorflow/python/debug, tensorflow/distribute/experimental/rpc);
+#     its C++ runtime has its own gRPC;
+#   - pydeck (23 MB, mostly a notebook extension's JavaScript and its source map) and
+#     altair (10 MB) with jsonschema and its helpers (altair's alone): Streamlit imports them
+#     only inside st.pydeck_chart / st.map and the Vega-Lite charts (st.altair_chart,
+#     st.line_chart, ...), which the app does not call (Plotly and inline SVG draw its charts);
+#   - setuptools (10 MB): a packaging tool TensorFlow declares; nothing imports it at run
+#     time (no pkg_resources either);
+#   - pip and wheel themselves, last (16 MB): the image installs nothing at run time.
+#   rm (inside packages the app imports):
+#   - TensorFlow's C++ headers (287 MB), other C headers and type stubs (10 MB);
+#   - the test suites of pandas, pyarrow and numpy (60 MB);
+#   - TensorFlow Probability's JAX/NumPy rewrites (`substrates`, 34 MB; the app uses its
+#     TensorFlow distributions);
+#   - pyarrow's Flight RPC and S3 file-system libraries with their Python modules (40 MB):
+#     Streamlit uses pyarrow for tables in memory; `pyarrow.flight` and `pyarrow.fs`'s S3
+#     are separate modules that only those libraries link (`pyarrow.fs` already copes with
+#     a build without S3; `import pyarrow.flight` would now fail, nothing here asks for it);
+#   - Plotly's own plotly.js copies (15 MB: package_data/plotly.min.js for HTML export,
+#     widgetbundle.js for Jupyter's FigureWidget, labextension/ for JupyterLab): Streamlit
+#     sends a figure as JSON and draws it with the plotly.js of its own frontend bundle;
+#   - the static symbol tables of the shared libraries (`strip --strip-unneeded` keeps the
+#     dynamic symbols they link by; ~280 MB). The libraries auditwheel vendored into
+#     `<package>.libs/` are left alone (stripping numpy's OpenBLAS broke its loading), and so
+#     are the GPU variant's NVIDIA libraries (never tried here).
+# Then the app's imports, once more.
 RUN apt-get update && apt-get install -y --no-install-recommends binutils \
- && pip uninstall -y libclang \
+ && pip uninstall -y libclang grpcio pydeck altair jsonschema jsonschema-specifications \
+      referencing rpds-py setuptools \
  && cd /opt/venv/lib/python3.11/site-packages \
  && rm -rf tensorflow/include pandas/tests pyarrow/tests numpy/tests numpy/*/tests \
       tensorflow_probability/substrates \
+      pyarrow/libarrow_flight.so* pyarrow/libarrow_python_flight.so* pyarrow/_flight.*.so \
+      pyarrow/libarrow_s3.so* pyarrow/_s3fs.*.so \
+      plotly/package_data/plotly.min.js plotly/package_data/widgetbundle.js plotly/labextension \
  && find . \( -name '*.h' -o -name '*.hpp' -o -name '*.pxd' -o -name '*.pyi' \) -delete \
  && find . \( -path './*.libs' -o -path ./nvidia \) -prune \
       -o -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) -exec strip --strip-unneeded {} + \
- && python -c "import tensorflow, tensorflow_probability, tf_keras, streamlit, pandas, pyarrow" \
+ && python -c "import tensorflow, tensorflow_probability, tf_keras, keras, h5py, streamlit, \
+pandas, pyarrow, pyarrow.compute, pyarrow.fs, plotly.graph_objects, plotly.io, PIL, brotli, \
+servestatic" \
  && python -m pip uninstall -y pip wheel
 
 FROM python:3.11-slim
 COPY --from=deps /opt/venv /opt/venv
 # TensorFlow's log: tensorflow-cpu has no CUDA, so no cuInit error or CUDA-stub lines; and
-# TF_CPP_MIN_LOG_LEVEL=2 hides its C++ INFO and WARNING lines. One INFO notice remains,
-# "oneDNN custom operations are on", printed before TensorFlow applies that level:
-# TF_ENABLE_ONEDNN_OPTS=0 would silence it by switching those kernels off, and decoding
-# then took 1.3-4x as long (README, Deploy), so they stay on.
+# TF_CPP_MIN_LOG_LEVEL=2 hides its C++ INFO and WARNING lines. The notices it prints while
+# loading, before that level applies ("oneDNN custom operations are on" and absl's
+# preamble), the app keeps out of the log itself (cvae/serving/quiet_tensorflow.py);
+# TF_ENABLE_ONEDNN_OPTS=0 would silence the first only by switching those kernels off, and
+# decoding then took 1.3-4x as long (README, Deploy).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

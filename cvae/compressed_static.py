@@ -1,10 +1,11 @@
 """Streamlit's frontend bundle (``/static/...``) sent compressed, from stored bytes.
 
 Streamlit 1.67 sends ``/static/`` uncompressed on purpose (its gzip middleware skips it:
-compressing per request costs CPU). Here it is compressed once instead: a copy of the
-bundle with a ``.gz`` and a ``.br`` beside every compressible file is made per Streamlit
-version in a cache directory (``$CVAE_STATIC_CACHE``, else ``$XDG_CACHE_HOME`` or
-``~/.cache``, under ``cvae-explorer/static``; never in site-packages), and ServeStatic
+compressing per request costs CPU). Here it is compressed once instead: a tree of links
+to the bundle's files with a ``.gz`` and a ``.br`` beside every compressible file is made per
+installed bundle in a cache directory (``$CVAE_STATIC_CACHE``, else ``$XDG_CACHE_HOME`` or
+``~/.cache``, under ``cvae-explorer/static``; never in site-packages), readable by every user
+(a container makes it at build time as root and serves it as another user), and ServeStatic
 (the maintained ASGI successor of WhiteNoise) serves the stored bytes with
 ``Content-Encoding``, ``Vary: Accept-Encoding``, an ETag and a long immutable
 ``Cache-Control``. `CompressedStatic` is the ASGI middleware that ``st.App`` wraps
@@ -48,10 +49,11 @@ def cache_root() -> Path:
 
 
 def bundle_key(source: Path) -> str:
-    """A name for this exact bundle: Streamlit's version and a digest of its file list."""
+    """A name for this exact bundle: Streamlit's version and a digest of where it is
+    installed (the copy links to its files) and of its file list."""
     import streamlit
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{source.resolve()}\n".encode())
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         digest.update(f"{path.relative_to(source)}\0{path.stat().st_size}\n".encode())
     return f"streamlit-{streamlit.__version__}-{digest.hexdigest()[:12]}"
@@ -71,8 +73,9 @@ def _compressor() -> Any:
 
 def prepare(source: Path | None = None, cache: Path | None = None) -> Path:
     """The compressed copy of ``source`` (default: Streamlit's bundle) under ``cache``,
-    made if it is not there yet: every file (modification times kept, so ETags stay the
-    same across restarts), plus ``.gz`` and ``.br`` where they are smaller."""
+    made if it is not there yet: a symbolic link to every file (its bytes are not stored
+    twice; the link shows the file's own modification time, so ETags stay the same across
+    restarts), plus ``.gz`` and ``.br`` where they are smaller."""
     source = source or streamlit_bundle()
     cache = cache or cache_root()
     target = cache / bundle_key(source)
@@ -81,8 +84,9 @@ def prepare(source: Path | None = None, cache: Path | None = None) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
     try:
+        building.chmod(0o755)  # mkdtemp's 0700 would hide the copy from other users
         files = building / "files"
-        shutil.copytree(source, files, copy_function=shutil.copy2)
+        shutil.copytree(source, files, copy_function=_link)
         compressor = _compressor()
         for path in sorted(p for p in files.rglob("*") if p.is_file()):
             if compressor.should_compress(path.name):
@@ -96,6 +100,10 @@ def prepare(source: Path | None = None, cache: Path | None = None) -> Path:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def _link(src: str, dst: str) -> None:
+    os.symlink(os.path.abspath(src), dst)
 
 
 class CompressedStatic:
@@ -124,8 +132,11 @@ class CompressedStatic:
             return
         from servestatic import ServeStaticASGI
 
+        # The links point out of `root` by design (into Streamlit's bundle), which
+        # ServeStatic's symlink check would refuse; it still serves only the files it found
+        # under `root` when it started (no autorefresh), so no request reaches another file.
         self._files = ServeStaticASGI(self.app, root=root, prefix=self.prefix,
-                                      allow_all_origins=False,
+                                      allow_all_origins=False, allow_unsafe_symlinks=True,
                                       immutable_file_test=lambda path, url: True)
 
     @property

@@ -117,6 +117,26 @@ def test_the_copy_is_made_once_and_kept_out_of_the_bundle(source, tmp_path):
     assert not list(source.rglob("*.gz")) and not list(source.rglob("*.br"))
 
 
+def test_the_copy_links_to_the_bundle_and_other_users_can_read_it(source, tmp_path):
+    """A container makes the copy as root at build time and serves it as uid 10001, and
+    its bytes are not stored twice in the image."""
+    copy = prepare(source, tmp_path / "cache")
+    original = copy / "files" / "js" / main_bundle().name
+    assert original.is_symlink()
+    assert original.resolve() == (source / "js" / main_bundle().name).resolve()
+    assert not (copy / "files" / "js" / f"{main_bundle().name}.gz").is_symlink()
+    for folder in (copy, copy / "files", copy / "files" / "js"):
+        assert folder.stat().st_mode & 0o005 == 0o005, folder  # others may list and enter
+
+
+def test_another_install_of_the_bundle_gets_its_own_copy(source, tmp_path):
+    """The links name the bundle's place: a bundle elsewhere (another virtualenv) must not
+    reuse links into the first one."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(source, elsewhere)
+    assert prepare(source, tmp_path / "cache") != prepare(elsewhere, tmp_path / "cache")
+
+
 def test_without_a_writable_cache_streamlit_serves_uncompressed(source, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")

@@ -38,8 +38,11 @@ def limit_op_threads() -> None:
     A server runs many small calls from many sessions at once, so splitting one op over
     the cores buys nothing and costs hand-offs: a one-point decode measured about 2.3 ms
     of CPU with the default pool and 1.3 ms on one thread, and no slower. Training keeps
-    the default (it never loads a core)."""
-    import tensorflow as tf
+    the default (it never loads a core). The first step of every model load, so it is where
+    the server imports TensorFlow: without its C++ start-up notices in the log."""
+    from cvae.serving.quiet_tensorflow import import_tensorflow
+
+    tf = import_tensorflow()
 
     wanted = int(os.environ.get(OP_THREADS_ENV, "1") or 0)
     # TensorFlow already running (a test process, a notebook) refuses it: leave it be.
