@@ -191,7 +191,8 @@ def current() -> ModelService:
 
 
 def plane_control(base: ModelService) -> None:
-    """For latent > 2: which plane the map, the sliders and the grid move in."""
+    """For latent > 2, above the map: which plane the map, the sliders, the class grid and
+    the traversals' point move in (the kind, and for two dimensions which two)."""
     latent = base.view.latent
     plane = planes.parse(in_plane(base).view.plane, latent)
     principal = [p.key for p in planes.principal_planes(latent)]
@@ -199,19 +200,21 @@ def plane_control(base: ModelService) -> None:
     state[PLANE_KIND] = plane.key if plane.kind == "pc" else planes.DIMENSIONS
     labels = {p.key: p.label for p in planes.principal_planes(latent)}
     labels[planes.DIMENSIONS] = "Two latent dimensions"
-    st.selectbox("Map plane", [*principal, planes.DIMENSIONS], key=PLANE_KIND,
-                 format_func=labels.get, on_change=on_plane,
-                 help="The two directions the map, the sliders and the class grid move in: "
-                      "two principal directions of the test digits' codes, or two latent "
-                      "dimensions themselves. Off the plane, the code is the class centre's "
-                      "(on dimensions i & j: the class centre with z_i and z_j set by the "
-                      "point). A new plane keeps the current code's coordinates in it.")
+    kind_box, across, up = st.columns([2, 1, 1])
+    kind_box.selectbox(
+        "Map plane", [*principal, planes.DIMENSIONS], key=PLANE_KIND, format_func=labels.get,
+        on_change=on_plane,
+        help="The two directions the map, the sliders and the class grid move in: two "
+             "principal directions of the test digits' codes, or two latent dimensions "
+             "themselves. Off the plane the code is the class centre's: on dimensions i & j, "
+             "the point sets z_i and z_j and every other dimension is the class centre's. A "
+             "new plane keeps the current code's coordinates in it.")
     if plane.kind != "z":
         return
     state[PLANE_ACROSS], state[PLANE_UP] = plane.first, plane.second
     variances = base.unit_variances
-    across, up = st.columns(2)
-    for box, key, name in ((across, PLANE_ACROSS, "Across"), (up, PLANE_UP, "Up")):
+    for box, key, name in ((across, PLANE_ACROSS, "Horizontal axis"),
+                           (up, PLANE_UP, "Vertical axis")):
         box.selectbox(name, range(latent), key=key, on_change=on_plane,
                       format_func=lambda d: f"z{d + 1} · {variances[d]:.2f}",
                       help="Each dimension with its activity: the variance of the test "
@@ -264,7 +267,6 @@ if __name__ == "__main__":  # the page run (see `app` above)
                              help="Class-prior models centre on the learned prior mean of the "
                                   "class; other models on the mean code of its test digits."))
         latent_box = st.container()
-        plane_box = st.container()
         grid_box = st.container()
         copy_link_button()  # outside the fragments: sent once, copies the URL of the moment
 
@@ -277,10 +279,7 @@ if __name__ == "__main__":  # the page run (see `app` above)
 
     if raw_link is not None:
         page.read_link(raw_link, link_fields(names, len(svc.view.coords), svc.view.latent))
-    if svc.view.latent > 2:
-        with plane_box:
-            plane_control(svc)
-    svc = in_plane(svc)
+    base, svc = svc, in_plane(svc)
     page.settle_point(svc.view.start_point(digit))
 
     if page.link_notes:
@@ -295,6 +294,8 @@ if __name__ == "__main__":  # the page run (see `app` above)
     st.markdown(f"## {svc.info.title}")
     st.caption(f"`{model}` · latent {svc.view.latent} · test ELBO {svc.info.metrics.test_elbo:.1f} "
                f"nats · from {svc.info.source}")
+    if svc.view.latent > 2:  # above the map it moves (2-D models: nothing drawn, nothing sent)
+        plane_control(base)
 
 
 @st.fragment(key=LATENT)

@@ -4,6 +4,8 @@ Streamlit's ``bind="query-params"`` seeds widgets from the URL and silently drop
 cannot use. `check_query` applies the same rules (last value wins for choices; exactly one
 finite, in-range number for sliders, truncated for whole-number sliders) and returns a
 plain-language note for each field it rejects, plus the parameters the page does not know.
+Values the page reads from the link itself (`Parsed`, e.g. the map's plane) are checked by
+their own parser, the last one given counting.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def test_plane_choice_retitles_the_map_and_a_drag_decodes_the_pointer_position(b
         expect(status).to_contain_text("Point at PC 1 of the codes", timeout=30_000)
 
         bar = page.get_by_test_id("stSidebar")
-        bar.get_by_role("combobox", name="Map plane").click()
+        page.get_by_role("combobox", name="Map plane").click()
         page.get_by_role("option", name="Two latent dimensions").click()
         page.wait_for_function("() => new URLSearchParams(location.search).has('plane')",
                                timeout=60_000)
