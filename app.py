@@ -107,10 +107,10 @@ def on_plane() -> None:
     coordinates in the new plane (the code off the plane moves to the class centre)."""
     page = page_state()
     base, before = service(page.widget(MODEL)), current()
+    active, inactive = base.traversal_order()
     plane = planes.chosen(page.widget(PLANE_KIND), page.widget(PLANE_ACROSS),
-                          page.widget(PLANE_UP), planes.parse(before.view.plane,
-                                                              base.view.latent),
-                          base.traversal_order()[0] + base.traversal_order()[1])
+                          page.widget(PLANE_UP),
+                          planes.parse(before.view.plane, base.view.latent), active + inactive)
     code = before.view.latent_at(shown_digit(), page.point or (0.0, 0.0))
     xy = base.in_plane(plane.key).view.frame.project(code)
     page.choose_plane(plane.key, (float(xy[0]), float(xy[1])))

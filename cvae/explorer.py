@@ -1,8 +1,9 @@
 """What the explorer page derives from one model and the test split, computed once.
 
 `ModelView` holds the test-set codes, the 2-D view frame, class centres and plot bounds,
-and turns page state (class, slider point, grid settings) into latent codes. It holds no
-TensorFlow objects; decoding goes through `cvae.serving.core.ModelCore`.
+and turns page state (class, slider point, grid settings) into latent codes. The frame is
+that of the view's map plane (`cvae.plane`); `ModelView.in_plane` gives the view of another.
+It holds no TensorFlow objects; decoding goes through `cvae.serving.core.ModelCore`.
 """
 
 from __future__ import annotations

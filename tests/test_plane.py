@@ -292,3 +292,25 @@ def test_a_plane_link_reopens_the_plane_and_a_bad_one_is_noted():
     assert at.selectbox(key="plane_kind").value == planes.DEFAULT
     (warning,) = at.warning
     assert "`plane=z2-z40` was ignored" in warning.value and "z40" in warning.value
+
+
+def test_plane_ellipses_and_traversals_follow_the_plane(view):
+    from cvae import latent as lt
+    from cvae.serving import registry
+
+    cov = np.diag(np.arange(1.0, LATENT + 1))
+    cov[1, 4] = cov[4, 1] = 0.8
+    on = view.in_plane("z2-z5")  # the ellipse on dims i,j: the marginal of (z_i, z_j)
+    e = lt.ellipse(np.zeros(LATENT), cov, on.frame)
+    values = np.linalg.eigvalsh(cov[np.ix_([1, 4], [1, 4])])[::-1]
+    np.testing.assert_allclose(np.square(e.axes), values, atol=1e-12)
+
+    svc = registry.service(MODEL).in_plane("z3-z9")
+    row = svc.traversal_codes(4, (0.5, -0.75), 0)  # traversed from the plane's code
+    centre = svc.view.centres[4]
+    middle = row[len(row) // 2]
+    assert (middle[2], middle[8]) == (0.5, -0.75)
+    np.testing.assert_allclose(np.delete(middle, [2, 8]), np.delete(centre, [2, 8]))
+    assert svc.ellipses(4, picked=11)[1]["of"] == "picked"
+    picked = svc.ellipses(4, picked=11)[1]["centre"]
+    np.testing.assert_allclose(picked, svc.view.codes[11][[2, 8]], atol=0.05)
