@@ -15,6 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cvae import catalog, latent_map, streamlit_workarounds
+from cvae import plane as planes
 from cvae.bundle import BundleError
 from cvae.explorer import DEFAULT_DIGIT, SLIDER_BOUNDS
 from cvae.figures import selected_index
@@ -30,6 +31,9 @@ from cvae.page_state import (
     GRID_SPAN_KEY,
     MAP,
     MODEL,
+    PLANE_ACROSS,
+    PLANE_KIND,
+    PLANE_UP,
     SCATTER,
     UPLOAD,
     Z1,
@@ -93,8 +97,23 @@ def shown_digit() -> int:
 # --- callbacks: each asks the state module to make one transition --------------------------
 
 def on_model() -> None:
-    """Another model: the whole page reruns and the point moves to the class centre."""
-    page_state().recentre()
+    """Another model: the whole page reruns, its map in the default plane and the point at
+    the class centre."""
+    page_state().new_model()
+
+
+def on_plane() -> None:
+    """Another map plane: the whole page reruns, the point at the current code's
+    coordinates in the new plane (the code off the plane moves to the class centre)."""
+    page = page_state()
+    base, before = service(page.widget(MODEL)), current()
+    active, inactive = base.traversal_order()
+    plane = planes.chosen(page.widget(PLANE_KIND), page.widget(PLANE_ACROSS),
+                          page.widget(PLANE_UP),
+                          planes.parse(before.view.plane, base.view.latent), active + inactive)
+    code = before.view.latent_at(shown_digit(), page.point or (0.0, 0.0))
+    xy = base.in_plane(plane.key).view.frame.project(code)
+    page.choose_plane(plane.key, (float(xy[0]), float(xy[1])))
 
 
 def class_panels() -> list[str]:
@@ -158,8 +177,48 @@ def go_to_own() -> None:
         st.rerun(LATENT)
 
 
+def in_plane(base: ModelService) -> ModelService:
+    """The model's service in the session's map plane (the default plane when the model
+    has no such plane)."""
+    try:
+        return base.in_plane(page_state().plane)
+    except planes.PlaneError:
+        return base
+
+
 def current() -> ModelService:
-    return service(page_state().widget(MODEL))
+    return in_plane(service(page_state().widget(MODEL)))
+
+
+def plane_control(base: ModelService) -> None:
+    """For latent > 2, above the map: which plane the map, the sliders, the class grid and
+    the traversals' point move in (the kind, and for two dimensions which two)."""
+    latent = base.view.latent
+    plane = planes.parse(in_plane(base).view.plane, latent)
+    principal = [p.key for p in planes.principal_planes(latent)]
+    state = st.session_state  # the controls show the session's plane (set before drawing)
+    state[PLANE_KIND] = plane.key if plane.kind == "pc" else planes.DIMENSIONS
+    labels = {p.key: p.label for p in planes.principal_planes(latent)}
+    labels[planes.DIMENSIONS] = "Two latent dimensions"
+    kind_box, across, up = st.columns([2, 1, 1])
+    kind_box.selectbox(
+        "Map plane", [*principal, planes.DIMENSIONS], key=PLANE_KIND, format_func=labels.get,
+        on_change=on_plane,
+        help="The two directions the map, the sliders and the class grid move in: two "
+             "principal directions of the test digits' codes, or two latent dimensions "
+             "themselves. Off the plane the code is the class centre's: on dimensions i & j, "
+             "the point sets z_i and z_j and every other dimension is the class centre's. A "
+             "new plane keeps the current code's coordinates in it.")
+    if plane.kind != "z":
+        return
+    state[PLANE_ACROSS], state[PLANE_UP] = plane.first, plane.second
+    variances = base.unit_variances
+    for box, key, name in ((across, PLANE_ACROSS, "Horizontal axis"),
+                           (up, PLANE_UP, "Vertical axis")):
+        box.selectbox(name, range(latent), key=key, on_change=on_plane,
+                      format_func=lambda d: f"z{d + 1} · {variances[d]:.2f}",
+                      help="Each dimension with its activity: the variance of the test "
+                           "digits' codes along it (active above 0.01)")
 
 
 COPY_LINK = """<button type="button" id="cvae-copy-link" style="font:inherit;padding:.25rem .75rem;
@@ -219,7 +278,8 @@ if __name__ == "__main__":  # the page run (see `app` above)
         st.stop()
 
     if raw_link is not None:
-        page.read_link(raw_link, link_fields(names, len(svc.view.coords)))
+        page.read_link(raw_link, link_fields(names, len(svc.view.coords), svc.view.latent))
+    base, svc = svc, in_plane(svc)
     page.settle_point(svc.view.start_point(digit))
 
     if page.link_notes:
@@ -234,6 +294,8 @@ if __name__ == "__main__":  # the page run (see `app` above)
     st.markdown(f"## {svc.info.title}")
     st.caption(f"`{model}` · latent {svc.view.latent} · test ELBO {svc.info.metrics.test_elbo:.1f} "
                f"nats · from {svc.info.source}")
+    if svc.view.latent > 2:  # above the map it moves (2-D models: nothing drawn, nothing sent)
+        plane_control(base)
 
 
 @st.fragment(key=LATENT)
@@ -250,8 +312,9 @@ def latent_panel(svc: ModelService) -> None:
         x = st.slider(t1, x0, x1, step=0.01, key=Z1, bind="query-params")
         y = st.slider(t2, y0, y1, step=0.01, key=Z2, bind="query-params")
         if view.latent > 2:
-            st.caption(f"The other {view.latent - 2} latent dimensions are held at the "
-                       f"class-{digit} centre.")
+            held = (f"The other {view.latent - 2} latent dimensions are" if
+                    view.plane.startswith("z") else "Off the map's plane, the code is")
+            st.caption(f"{held} held at the class-{digit} centre.")
         if not map_on:
             st.caption("The live latent map is off here; move the point with the sliders.")
     picked, own = page.picked, page.own
@@ -379,7 +442,8 @@ def grid_panel(svc: ModelService) -> None:
                  caption=f"{n}×{n} codes at normal quantiles {1 - span:.2f}–{span:.2f} "
                          f"offset by the class-{digit} "
                          f"{'prior mean' if svc.view.conditional else 'mean code'}{drawn}"
-                         "; z₂ grows upward and z₁ rightward, as on the map")
+                         f"; {svc.view.axis_titles[1]} grows upward and "
+                         f"{svc.view.axis_titles[0]} rightward, as on the map")
         download("Download the grid (PNG)", lambda: svc.class_grid_png(digit, n, span),
                  f"{svc.view.name}-class{digit}-grid-{n}x{n}.png", "grid_png")
     with right:
@@ -395,7 +459,7 @@ def grid_panel(svc: ModelService) -> None:
             st.markdown("**Manifold**")
             st.info(f"The full manifold is drawn for 2-D models; this one has "
                     f"{svc.view.latent} latent dimensions. The grid on the left moves in the "
-                    "plane of the two leading principal directions of the codes.")
+                    f"map's plane ({planes.parse(svc.view.plane, svc.view.latent).label}).")
 
 
 @st.fragment(key=SAMPLES_PANEL)
@@ -545,8 +609,10 @@ def traversal_panel(svc: ModelService) -> None:
     st.button("Traverse from the current point", key="traverse_here",
               help="The rows follow the latent point when you press this (they are not "
                    "redrawn on every move of the point)")
+    plane = (f" (map plane: {planes.parse(view.plane, view.latent).label})"
+             if view.latent > 2 else "")
     st.caption(f"Rows traversed from the point ({xy[0]:.2f}, {xy[1]:.2f}) of the class-{digit} "
-               "view.")
+               f"view{plane}.")
     variances = svc.unit_variances
     if active:
         st.image([svc.traversal_png(digit, xy, [u]) for u in active], output_format="PNG",

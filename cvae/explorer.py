@@ -1,20 +1,26 @@
 """What the explorer page derives from one model and the test split, computed once.
 
 `ModelView` holds the test-set codes, the 2-D view frame, class centres and plot bounds,
-and turns page state (class, slider point, grid settings) into latent codes. It holds no
-TensorFlow objects; decoding goes through `cvae.serving.core.ModelCore`.
+and turns page state (class, slider point, grid settings) into latent codes. The frame is
+that of the view's map plane (`cvae.plane`); `ModelView.in_plane` gives the view of another.
+It holds no TensorFlow objects; decoding goes through `cvae.serving.core.ModelCore`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from cvae import latent as lt
+from cvae import plane as planes
 from cvae.data import Split
 
+PLANE_VIEWS = 32  # plane views kept per model (each holds [N, 2] coordinates)
+_PLANES_LOCK = threading.Lock()
 STEP = 0.01  # slider resolution in view coordinates
 DEFAULT_DIGIT = 8  # the class the page opens on (the conditional-VAE write-up's example)
 # One slider range for every model: a slider whose range changed is a new widget, and a new
@@ -48,6 +54,9 @@ class ModelView:
     coords: np.ndarray         # [N, 2] view coordinates of the codes
     centres: np.ndarray        # [10, L] learned prior means, else per-class code means
     bounds: tuple[tuple[float, float], tuple[float, float]]  # of the plots (the codes' span)
+    directions: np.ndarray | None = None  # [L, k] leading principal directions of the codes
+    plane: str = planes.DEFAULT           # the plane `frame` spans (`cvae.plane`)
+    _planes: dict[str, ModelView] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def centre_coords(self) -> np.ndarray:
@@ -55,9 +64,28 @@ class ModelView:
 
     @property
     def axis_titles(self) -> tuple[str, str]:
-        if self.latent == 2:
-            return "z₁", "z₂"
-        return "PC 1 of the codes", "PC 2 of the codes"
+        return planes.parse(self.plane, self.latent).titles(self.latent)
+
+    def in_plane(self, key: str) -> ModelView:
+        """This view with the map in plane ``key`` (`cvae.plane`; `PlaneError` if the
+        model has no such plane): the same codes, centres and class; the frame, the test
+        digits' coordinates and the plot bounds of that plane. Built once per plane (the
+        last `PLANE_VIEWS` kept) and shared."""
+        if key == self.plane:
+            return self
+        found = self._planes.get(key)
+        if found is not None:
+            return found
+        plane = planes.parse(key, self.latent)
+        if self.directions is None:
+            raise planes.PlaneError("this view has no principal directions")
+        with _PLANES_LOCK:
+            if key not in self._planes:
+                while len(self._planes) >= PLANE_VIEWS:
+                    self._planes.pop(next(iter(self._planes)))
+                self._planes[key] = _view_in(self, lt.Frame(plane.basis(self.directions)),
+                                             plane.key)
+            return self._planes[key]
 
     def start_point(self, digit: int) -> tuple[float, float]:
         """Where the sliders start for a class: its centre in the view."""
@@ -93,16 +121,26 @@ class ModelView:
         return eps + (self.centres[digit] if self.conditional else 0.0)
 
 
+def _view_in(view: ModelView, frame: lt.Frame, key: str) -> ModelView:
+    """``view`` seen through ``frame`` (plane ``key``): its coordinates and bounds."""
+    coords = frame.project(view.codes)
+    coords.setflags(write=False)
+    bounds = lt.view_bounds(np.concatenate([coords, frame.project(view.centres)]))
+    return dataclasses.replace(view, frame=frame, coords=coords, bounds=bounds, plane=key,
+                               _planes={})
+
+
 def build_view(core: Any, split: Split) -> ModelView:
-    """Encode ``split`` with ``core`` and derive the view geometry."""
+    """Encode ``split`` with ``core`` and derive the view geometry (in the default plane,
+    `cvae.plane.DEFAULT`; other planes through `ModelView.in_plane`)."""
     codes = core.encode(split.images, split.labels)[0].astype(np.float64)
     labels = np.asarray(split.labels, np.int64)
-    frame = lt.pca_frame(codes)
+    directions = lt.principal_directions(codes, planes.PC_COUNT)
     centres = core.prior_means if core.conditional else lt.class_centres(codes, labels)
-    coords = frame.project(codes)
-    bounds = lt.view_bounds(np.concatenate([coords, frame.project(centres)]))
-    for arr in (codes, labels, coords, centres):
+    for arr in (codes, labels, centres, directions):
         arr.setflags(write=False)  # shared between sessions: make accidental writes fail
-    return ModelView(name=core.name, latent=core.latent, conditional=core.conditional,
-                     codes=codes, labels=labels, frame=frame, coords=coords, centres=centres,
-                     bounds=bounds)
+    base = ModelView(name=core.name, latent=core.latent, conditional=core.conditional,
+                     codes=codes, labels=labels, frame=lt.Frame(directions[:, :2]),
+                     coords=np.empty((0, 2)), centres=centres, bounds=((0, 0), (0, 0)),
+                     directions=directions)
+    return _view_in(base, base.frame, planes.DEFAULT)

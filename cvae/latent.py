@@ -58,24 +58,31 @@ def identity_frame(latent: int = 2) -> Frame:
     return Frame(np.eye(latent, 2))
 
 
-def pca_frame(codes: np.ndarray) -> Frame:
-    """Identity for 2-D codes; else the two leading principal directions of ``codes``.
+def principal_directions(codes: np.ndarray, count: int = 2) -> np.ndarray:
+    """The ``count`` leading principal directions of ``codes`` ``[N, L]`` as orthonormal
+    columns ``[L, min(count, L)]``; for 2-D codes the identity (a 2-D model's own axes).
 
     Signs are fixed so each direction's largest-magnitude component is positive, making
-    the frame deterministic for the same codes.
+    the directions deterministic for the same codes.
     """
     codes = np.asarray(codes, np.float64)
     if codes.ndim != 2 or codes.shape[0] < 2:
         raise ValueError(f"need codes shaped [N>=2, L], got {codes.shape}")
     latent = codes.shape[1]
     if latent <= 2:
-        return identity_frame(latent)
+        return np.eye(latent, 2)
     _, _, vt = np.linalg.svd(codes - codes.mean(axis=0), full_matrices=False)
-    basis = vt[:2].T.copy()
-    for j in range(2):
+    basis = vt[:min(count, latent)].T.copy()
+    for j in range(basis.shape[1]):
         if basis[np.argmax(np.abs(basis[:, j])), j] < 0:
             basis[:, j] *= -1
-    return Frame(basis)
+    return basis
+
+
+def pca_frame(codes: np.ndarray) -> Frame:
+    """Identity for 2-D codes; else the two leading principal directions of ``codes``
+    (`principal_directions`)."""
+    return Frame(principal_directions(codes, 2))
 
 
 def shifted_grid(frame: Frame, centre: np.ndarray, n: int, upper: float = 0.95,

@@ -109,6 +109,18 @@ class ModelService:
         self._traversals = lru_cache(maxsize=32)(self._traversal_probs)
         self.morph_gif = lru_cache(maxsize=32)(self._morph_gif)
         self.analogy_gif = lru_cache(maxsize=32)(self._analogy_gif)
+        self._planes = lru_cache(maxsize=8)(self._in_plane)
+
+    def in_plane(self, plane: str) -> ModelService:
+        """This model's service with the map in ``plane`` (`cvae.plane`; `PlaneError` if
+        the model has none such): the same core, its view through `ModelView.in_plane`, its
+        own caches. Built once per plane (the last few kept) and shared; the default
+        plane is this service itself."""
+        return self if plane == self.view.plane else self._planes(plane)
+
+    def _in_plane(self, plane: str) -> ModelService:
+        return ModelService(self.core, self.view.in_plane(plane), self._split, self._bundle,
+                            self._judge)
 
     # --- what the model is -----------------------------------------------------------------
 

@@ -7,8 +7,8 @@ testable step: move the point, recentre on a class, pick a test digit, keep or d
 digit, read a shared link.
 
 The point, model, class and grid settings are widget values bound to the URL (so a copied
-link reopens the view); the picked digit is written to the URL here; your own digit lives
-only in the session.
+link reopens the view); the picked digit and the map's plane (`cvae.plane`) are written to
+the URL here; your own digit lives only in the session.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from typing import Any
 
 import numpy as np
 
+from cvae import plane as planes
 from cvae.digit_input import DigitInputError, digit_from_bytes, digit_from_data_url
 from cvae.explorer import SLIDER_BOUNDS, clamp_point
-from cvae.urlstate import Choice, Field, Number, check_query, read_field
+from cvae.urlstate import Choice, Field, Number, Parsed, check_query, read_field
 
 # Session keys. Widget keys are bound to the query string with the same names.
 MODEL, DIGIT, Z1, Z2, GRID_SIZE, GRID_SPAN_KEY = "model", "digit", "z1", "z2", "n", "span"
 PICK = "pick"
+PLANE = "plane"  # the map's plane key (`cvae.plane`), in the session and the URL
+PLANE_KIND, PLANE_ACROSS, PLANE_UP = "plane_kind", "plane_across", "plane_up"  # its controls
 OWN, OWN_NOTE = "own", "own_note"
 LINK_NOTES = "url_notes"
 RECENTRE = "recentre"
@@ -47,8 +50,9 @@ class OwnDigit:
     kind: str     # "drawing" or "upload": a new one of a kind replaces the old
 
 
-def link_fields(models: list[str], n_test: int) -> dict[str, Field]:
-    """What a shared link may set, and the range of each value."""
+def link_fields(models: list[str], n_test: int, latent: int = 2) -> dict[str, Field]:
+    """What a shared link may set, and the range of each value (the plane: one of the
+    link's model, ``latent`` dimensions)."""
     (x0, x1), (y0, y1) = SLIDER_BOUNDS
     return {
         MODEL: Choice(tuple(models)),
@@ -57,6 +61,7 @@ def link_fields(models: list[str], n_test: int) -> dict[str, Field]:
         GRID_SIZE: Number(GRID_N[0], GRID_N[1], whole=True),
         GRID_SPAN_KEY: Number(GRID_SPAN[0], GRID_SPAN[1]),
         PICK: Number(0, n_test - 1, whole=True),
+        PLANE: Parsed(lambda key: planes.parse(key, latent).key),
     }
 
 
@@ -83,6 +88,11 @@ class PageState:
     @property
     def picked(self) -> int | None:
         return self._state.get(PICK)
+
+    @property
+    def plane(self) -> str:
+        """The key of the plane the map shows (`cvae.plane`)."""
+        return self._state.get(PLANE) or planes.DEFAULT
 
     @property
     def own(self) -> OwnDigit | None:
@@ -120,9 +130,30 @@ class PageState:
         self._state[PICK] = index
         if index is None:
             self._query.pop(PICK, None)
+        plane, _ = read_field(PLANE, raw.get(PLANE, []), fields[PLANE])
+        self._set_plane(str(plane) if plane is not None else planes.DEFAULT)
 
     def dismiss_link_notes(self) -> None:
         self._state[LINK_NOTES] = []
+
+    def _set_plane(self, key: str) -> None:
+        self._state[PLANE] = key
+        if key == planes.DEFAULT:
+            self._query.pop(PLANE, None)
+        else:
+            self._query[PLANE] = key
+
+    def choose_plane(self, key: str, xy: tuple[float, float]) -> None:
+        """Show plane ``key`` (a checked key) on the map, with the point at ``xy`` (the
+        current code's coordinates in that plane)."""
+        self._set_plane(key)
+        self.move_point(xy)
+
+    def new_model(self) -> None:
+        """Another model: its map opens in the default plane, the point at the class
+        centre."""
+        self._set_plane(planes.DEFAULT)
+        self.recentre()
 
     def recentre(self) -> None:
         """The model or class changed: the point moves to the class centre on the next run."""

@@ -4,12 +4,14 @@ Streamlit's ``bind="query-params"`` seeds widgets from the URL and silently drop
 cannot use. `check_query` applies the same rules (last value wins for choices; exactly one
 finite, in-range number for sliders, truncated for whole-number sliders) and returns a
 plain-language note for each field it rejects, plus the parameters the page does not know.
+Values the page reads from the link itself (`Parsed`, e.g. the map's plane) are checked by
+their own parser, the last one given counting.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Streamlit's own parameters: never ours to complain about or remove.
@@ -42,7 +44,21 @@ class Number:
         return f"{kind} from {self.lo:g} to {self.hi:g}"
 
 
-Field = Choice | Number
+@dataclass(frozen=True)
+class Parsed:
+    """A text value that ``parse`` checks and turns into the form the page uses (the last
+    one given, as for choices); ``parse`` raises `ValueError` saying why it refuses one."""
+
+    parse: Callable[[str], str]
+
+    def read(self, value: str) -> tuple[str | None, str | None]:
+        try:
+            return self.parse(value), None
+        except ValueError as exc:
+            return None, str(exc)
+
+
+Field = Choice | Number | Parsed
 
 
 def shown(value: str) -> str:
@@ -67,6 +83,11 @@ def read_field(name: str, values: Sequence[str], field: Field) -> tuple[Value, s
     link's value is rejected or altered, a note saying so."""
     if not values:
         return None, None
+    if isinstance(field, Parsed):
+        parsed, why = field.read(values[-1])
+        if why is None:
+            return parsed, None
+        return None, f"`{shown(name)}={shown(values[-1])}` was ignored: {why}"
     if isinstance(field, Choice):
         value = values[-1]
         if value in field.options:

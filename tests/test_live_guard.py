@@ -33,7 +33,7 @@ def make_client(limits: guard.ClientLimits | None = None, decoded: list | None =
 
     limits = limits or guard.ClientLimits(sockets_per_client=16, decodes_per_client=1000,
                                           proxies=())
-    routes = live_routes(base="", decode=decode, source=lambda name: b"", submit=None,
+    routes = live_routes(base="", decode=decode, source=lambda name, plane: b"", submit=None,
                          models=lambda: MODELS, readiness=lambda: (True, {}),
                          clients=limits, origin_check=origin_check)
     return TestClient(Starlette(routes=routes), client=(PROXY, 50000))

@@ -34,7 +34,7 @@ def client(request):
             return None if req.digit == 9 else pool.submit(lambda: fake_decode(req)[None])
 
         routes = live_routes(base="/demo", decode=fake_decode,
-                             source=lambda name: points.encode_points(COORDS, LABELS),
+                             source=lambda name, plane: points.encode_points(COORDS, LABELS),
                              models=lambda: MODELS,
                              submit=submit if request.param == "future" else None)
         with TestClient(Starlette(routes=routes)) as c:
@@ -105,7 +105,7 @@ def test_ready_route_answers_503_with_what_is_warming_then_200():
 
     warmup = Warmup(offered=lambda: ["a", "b"], service=lambda name: None, extras=[],
                     finish=lambda: None)
-    routes = live_routes(base="/demo", decode=fake_decode, source=lambda name: b"",
+    routes = live_routes(base="/demo", decode=fake_decode, source=lambda name, plane: b"",
                          models=lambda: MODELS, readiness=warmup.readiness)
     with TestClient(Starlette(routes=routes)) as c:
         r = c.get("/demo/cvae/ready")

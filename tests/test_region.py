@@ -12,7 +12,7 @@ from cvae.live.regions import DEFAULT_N, decode_regions, regions_route
 MODELS = frozenset({"tutorial-2d"})
 
 
-def fake_lattice(model, digit, x, y, n):
+def fake_lattice(model, digit, x, y, n, plane="pc1-pc2"):
     """Labels counting through the cells, confidence rising with them."""
     cells = np.arange(n * n)
     return (cells % 10).astype(np.uint8), cells / (n * n - 1)
@@ -41,13 +41,13 @@ def test_region_route_serves_the_binary_layout(client):
     want_labels, want_conf = fake_lattice(None, 4, None, None, 64)
     assert labels.ravel().tolist() == want_labels.tolist()
     np.testing.assert_allclose(confidence.ravel(), want_conf, atol=0.5 / 255 + 1e-9)
-    assert client.calls == [("tutorial-2d", 4, (-3.0, 2.5), (-1.0, 1.0), 64)]
+    assert client.calls == [("tutorial-2d", 4, (-3.0, 2.5), (-1.0, 1.0), 64, "pc1-pc2")]
 
 
 def test_region_route_defaults_n_and_rounds_the_region(client):
     r = client.get("/demo/cvae/regions/tutorial-2d?digit=0&x0=-1.00004&x1=1&y0=-1&y1=1")
     assert r.status_code == 200
-    assert client.calls == [("tutorial-2d", 0, (-1.0, 1.0), (-1.0, 1.0), DEFAULT_N)]
+    assert client.calls == [("tutorial-2d", 0, (-1.0, 1.0), (-1.0, 1.0), DEFAULT_N, "pc1-pc2")]
 
 
 @pytest.mark.parametrize("query, why", [

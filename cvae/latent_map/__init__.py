@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from cvae import plane as planes
 from cvae.explorer import ModelView
 from cvae.figures import CLASS_COLOURS, OWN_COLOUR
 from cvae.palette import TEXT_ON_CLASS
@@ -157,14 +158,18 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
     (digit, probability), for the map's screen-reader status. ``ellipses`` (the prior and posterior
     ellipses of `cvae.model_service.ModelService.ellipses`, a few hundred bytes) and
     ``regions`` (the decoder-regions route, `cvae.live.regions`, to be asked with
-    ``&digit=&x0=&x1=&y0=&y1=&n=`` appended) are for the map's ellipse and regions layers."""
+    ``&digit=&x0=&x1=&y0=&y1=&n=`` appended) are for the map's ellipse and regions layers.
+    Outside the default plane, ``plane`` names the view's plane (`cvae.plane`), as do the
+    points and regions URLs, and the map sends it with each live decode request
+    (`cvae.live.protocol`)."""
     grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
     (x0, x1), (y0, y1) = view.bounds
     x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
     y0, y1 = min(y0, np.floor(point[1] * 2 - 1) / 2), max(y1, np.ceil(point[1] * 2 + 1) / 2)
+    in_plane = "" if view.plane == planes.DEFAULT else f"&plane={view.plane}"
     return {
         "model": view.name, "digit": int(digit),
-        "points": f"{POINTS_PATH}/{view.name}?v={version}", "live": LIVE_PATH,
+        "points": f"{POINTS_PATH}/{view.name}?v={version}{in_plane}", "live": LIVE_PATH,
         "bounds": [[float(x0), float(x1)], [float(y0), float(y1)]],
         "titles": list(view.axis_titles),
         "centres": np.round(view.centre_coords, 3).tolist(),
@@ -173,7 +178,9 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
         "point": _xy(point), "picked": _xy(picked),
         "own": _xy(own), "own_colour": OWN_COLOUR,
         "image": base64.b64encode(grey.tobytes()).decode("ascii"),
-        "ellipses": list(ellipses or []), "regions": f"{REGIONS_PATH}/{view.name}?v={version}",
+        "ellipses": list(ellipses or []),
+        "regions": f"{REGIONS_PATH}/{view.name}?v={version}{in_plane}",
+        **({"plane": view.plane} if in_plane else {}),  # the default plane adds no bytes
     }
 
 

@@ -6,6 +6,8 @@ Browser -> server: one text frame per request, JSON, at most `MAX_MESSAGE_BYTES`
 
 ``seq`` is the sender's counter (0 <= seq < 2**31); ``model`` must be on the allow-list;
 ``digit`` is 0-9; ``x``/``y`` must be finite and are clamped to the explorer's range.
+An optional ``"plane": "z3-z7"`` names the map plane the point is in (`cvae.plane`; the
+default plane without it); a plane the model does not have is answered with an error frame.
 
 Server -> browser: for a decoded request one binary frame, `HEADER` (little-endian
 ``uint32 seq, float32 x, float32 y``: the request's counter and the clamped point that was
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from cvae import plane as planes
 
 MAX_MESSAGE_BYTES = 256
 MAX_SEQ = 2**31 - 1
@@ -53,6 +57,7 @@ class DecodeRequest:
     digit: int
     x: float
     y: float
+    plane: str = planes.DEFAULT
 
 
 def _int(value: Any, name: str, lo: int, hi: int, seq: int | None) -> int:
@@ -87,7 +92,7 @@ def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str],
         raise ProtocolError("expected a JSON object")
     seq_raw = data.get("seq")
     seq = _int(seq_raw, "seq", 0, MAX_SEQ, None)
-    unknown = set(data) - {"seq", "model", "digit", "x", "y"}
+    unknown = set(data) - {"seq", "model", "digit", "x", "y", "plane"}
     if unknown:
         raise ProtocolError(f"unknown field(s): {', '.join(sorted(map(str, unknown)))[:80]}",
                             seq)
@@ -95,8 +100,13 @@ def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str],
     if not isinstance(model, str) or model not in models:
         raise ProtocolError("'model' is not one of this server's models", seq)
     digit = _int(data.get("digit"), "digit", 0, 9, seq)
+    plane = data.get("plane", planes.DEFAULT)
+    try:
+        planes.check_syntax(plane if isinstance(plane, str) else "")
+    except planes.PlaneError as exc:
+        raise ProtocolError(str(exc), seq) from None
     return DecodeRequest(seq, model, digit, _coordinate(data.get("x"), "x", limit, seq),
-                         _coordinate(data.get("y"), "y", limit, seq))
+                         _coordinate(data.get("y"), "y", limit, seq), plane)
 
 
 def encode_digit(seq: int, x: float, y: float, probs: np.ndarray) -> bytes:

@@ -1,4 +1,4 @@
-"""``GET {base}/cvae/regions/{model}?digit=&x0=&x1=&y0=&y1=&n=``: decoder regions.
+"""``GET {base}/cvae/regions/{model}?digit=&x0=&x1=&y0=&y1=&n=[&plane=]``: decoder regions.
 
 What the decoder draws over a view region as the judge reads it
 (`cvae.model_service.ModelService.regions`), as a small binary the map's regions layer
@@ -18,7 +18,8 @@ n*n    uint8 confidence      round(255 * the judge's probability of that digit)
 ====== ===================== ====================================================
 
 Query values are checked: an unknown model is a 404; a missing or malformed value, an
-empty region or a region (or ``n``) out of range is a 400 that says which and why. Bounds
+empty region or a region (or ``n``) out of range, or a map plane (``plane``, `cvae.plane`;
+the default plane without it) the model does not have is a 400 that says which and why. Bounds
 are rounded to `ROUND` decimals (so nearby requests share a cached lattice) and must lie in
 ±`REGION_LIMIT`.
 """
@@ -37,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cvae import plane as planes
 from cvae.explorer import SLIDER_LIMIT
 
 MAGIC, VERSION = b"CVRG", 1
@@ -48,8 +50,9 @@ MIN_SPAN = 0.05     # the smallest region side (view units)
 ROUND = 3
 CACHE = "public, max-age=3600"  # the map may add ?v=<weights version> to outlive it
 
-# (model, digit, (x0, x1), (y0, y1), n) -> (labels [n*n] uint8, confidence [n*n] in [0, 1])
-LatticeSource = Callable[[str, int, tuple[float, float], tuple[float, float], int],
+# (model, digit, (x0, x1), (y0, y1), n, plane)
+#   -> (labels [n*n] uint8, confidence [n*n] in [0, 1]), or PlaneError
+LatticeSource = Callable[[str, int, tuple[float, float], tuple[float, float], int, str],
                          tuple[np.ndarray, np.ndarray]]
 
 
@@ -63,6 +66,7 @@ class RegionQuery:
     x: tuple[float, float]
     y: tuple[float, float]
     n: int
+    plane: str = planes.DEFAULT
 
 
 def _number(params: Any, name: str) -> float:
@@ -97,7 +101,12 @@ def parse_query(params: Any) -> RegionQuery:
         raise RegionQueryError(f"n must be a whole number from {N_RANGE[0]} to {N_RANGE[1]}")
     else:
         n = int(raw_n)
-    return RegionQuery(int(raw_digit), (x0, x1), (y0, y1), n)
+    plane = params.get("plane", planes.DEFAULT)
+    try:
+        planes.check_syntax(plane)
+    except planes.PlaneError as exc:
+        raise RegionQueryError(str(exc)) from None
+    return RegionQuery(int(raw_digit), (x0, x1), (y0, y1), n, plane)
 
 
 def encode_regions(query: RegionQuery, labels: np.ndarray, confidence: np.ndarray) -> bytes:
@@ -120,11 +129,12 @@ def decode_regions(data: bytes) -> tuple[RegionQuery, np.ndarray, np.ndarray]:
 
 
 def registry_lattice(model: str, digit: int, x: tuple[float, float],
-                     y: tuple[float, float], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The judged lattice from the model's shared service (cached there)."""
+                     y: tuple[float, float], n: int, plane: str = planes.DEFAULT,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The judged lattice from the model's shared service in ``plane`` (cached there)."""
     from cvae.serving import registry
 
-    regions = registry.service(model).regions(digit, x, y, n)
+    regions = registry.service(model).in_plane(plane).regions(digit, x, y, n)
     return regions.labels, regions.confidence
 
 
@@ -152,8 +162,13 @@ def regions_endpoint(source: LatticeSource = registry_lattice,
         except RegionQueryError as exc:
             return Response(f"bad regions request: {exc}", status_code=400,
                             media_type="text/plain")
-        labels, confidence = await anyio.to_thread.run_sync(
-            source, name, query.digit, query.x, query.y, query.n, limiter=one_at_a_time)
+        try:
+            labels, confidence = await anyio.to_thread.run_sync(
+                source, name, query.digit, query.x, query.y, query.n, query.plane,
+                limiter=one_at_a_time)
+        except planes.PlaneError as exc:
+            return Response(f"bad regions request: plane={query.plane}: {exc}",
+                            status_code=400, media_type="text/plain")
         return Response(encode_regions(query, labels, confidence),
                         media_type="application/octet-stream", headers={"Cache-Control": CACHE})
 

@@ -1,7 +1,8 @@
 """Starlette routes the app serves beside Streamlit's own (through ``st.App``).
 
 * ``GET {base}/cvae/points/{model}``: the model's test-digit points (`cvae.live.points`),
-  with an ETag and a long ``Cache-Control`` (the page asks for it with ``?v=<version>``).
+  with an ETag and a long ``Cache-Control`` (the page asks for it with ``?v=<version>``);
+  ``&plane=<key>`` asks for them in another map plane (`cvae.plane`; a bad one is a 400).
 * ``GET {base}/cvae/static/{file}``: the latent map's JavaScript modules (ETag).
 * ``WS {base}/cvae/live``: the live decode channel (`cvae.live.protocol`): every request
   is checked, rate-limited per connection and answered with the decode at its own point;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
@@ -37,11 +39,13 @@ from cvae.explorer import SLIDER_LIMIT
 from cvae.live import guard, points, protocol
 from cvae.live.digits import digit_route
 from cvae.live.regions import regions_route
+from cvae.plane import DEFAULT as DEFAULT_PLANE
+from cvae.plane import PlaneError
 
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
 # -> a future of the [1, 28, 28] decode, or None when it cannot be had without blocking
 Submitter = Callable[[protocol.DecodeRequest], "Future | None"]
-PointsSource = Callable[[str], bytes]
+PointsSource = Callable[[str, str], bytes]  # (model, plane) -> points file
 Readiness = Callable[[], tuple[bool, dict[str, Any]]]  # -> (ready, what to say)
 
 POINTS_CACHE = "public, max-age=31536000, immutable"
@@ -57,9 +61,10 @@ def base_path() -> str:
 
 
 def _decode_input(core: Any, view: Any, request: protocol.DecodeRequest) -> tuple[Any, Any]:
-    """The code and label to decode for ``request``: off-view components at the class
-    centre, and the class as label for a decoder that reads it."""
-    code = view.latent_at(request.digit, (request.x, request.y))[None]
+    """The code and label to decode for ``request``: the page's code at that point of its
+    plane (`ModelView.in_plane`; off-plane components at the class centre), and the class
+    as label for a decoder that reads it."""
+    code = view.in_plane(request.plane).latent_at(request.digit, (request.x, request.y))[None]
     return code, request.digit if core.decoder_sees_label else None
 
 
@@ -83,10 +88,10 @@ def registry_submit(request: protocol.DecodeRequest) -> Future | None:
     return core.submit_decode(*_decode_input(core, view, request))
 
 
-def registry_points(name: str) -> bytes:
+def registry_points(name: str, plane: str = DEFAULT_PLANE) -> bytes:
     from cvae.serving import registry
 
-    view = registry.view(name)
+    view = registry.view(name).in_plane(plane)
     return points.encode_points(view.coords, view.labels)
 
 
@@ -97,21 +102,35 @@ def _allowed_models() -> frozenset[str]:
 
 
 class PointsFiles:
-    """Each model's points file and its ETag, built once from ``source``."""
+    """Each model's points file and its ETag, built once from ``source``: in the default
+    plane for good, in other planes the last `OTHER_PLANES` asked for."""
+
+    OTHER_PLANES = 32
 
     def __init__(self, source: PointsSource) -> None:
         self.source = source
-        self._files: dict[str, tuple[bytes, str]] = {}
+        self._files: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._others: list[tuple[str, str]] = []  # other-plane keys, oldest first
+        self._lock = threading.Lock()
 
-    def cached(self, name: str) -> tuple[bytes, str] | None:
-        return self._files.get(name)
+    def cached(self, name: str, plane: str = DEFAULT_PLANE) -> tuple[bytes, str] | None:
+        return self._files.get((name, plane))
 
-    def get(self, name: str) -> tuple[bytes, str]:
-        """The file of allow-listed model ``name`` (blocking on its first build)."""
-        if name not in self._files:
-            data = self.source(name)
-            self._files[name] = (data, points.etag(data))
-        return self._files[name]
+    def get(self, name: str, plane: str = DEFAULT_PLANE) -> tuple[bytes, str]:
+        """The file of allow-listed model ``name`` in ``plane`` (blocking on its first
+        build; `PlaneError` when the model has no such plane)."""
+        key = (name, plane)
+        found = self._files.get(key)
+        if found is None:
+            data = self.source(name, plane)
+            found = (data, points.etag(data))
+            with self._lock:
+                if plane != DEFAULT_PLANE and key not in self._files:
+                    self._others.append(key)
+                    while len(self._others) > self.OTHER_PLANES:
+                        self._files.pop(self._others.pop(0), None)
+                self._files[key] = found
+        return found
 
 
 REGISTRY_POINTS = PointsFiles(registry_points)  # the server's (warmed by cvae.serving.warmup)
@@ -119,13 +138,19 @@ REGISTRY_POINTS = PointsFiles(registry_points)  # the server's (warmed by cvae.s
 
 def points_endpoint(files: PointsFiles, models: Callable[[], frozenset[str]]
                     ) -> Callable[[Request], Awaitable[Response]]:
-    """The GET handler serving each model's points file (built once per model)."""
+    """The GET handler serving each model's points file (built once per model and plane)."""
     async def endpoint(request: Request) -> Response:
         name = request.path_params["model"]
         if name not in models():
             return Response("unknown model", status_code=404, media_type="text/plain")
-        found = files.cached(name)
-        data, tag = found if found else await anyio.to_thread.run_sync(files.get, name)
+        plane = request.query_params.get("plane", DEFAULT_PLANE)
+        try:
+            found = files.cached(name, plane)
+            data, tag = found if found else await anyio.to_thread.run_sync(
+                files.get, name, plane)
+        except PlaneError as exc:
+            return Response(f"bad points request: plane={plane[:20]!r}: {exc}",
+                            status_code=400, media_type="text/plain")
         headers = {"ETag": tag, "Cache-Control": POINTS_CACHE}
         if tag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
@@ -185,8 +210,10 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
                     try:
                         probs = await decoded(request)
                         frame = protocol.encode_digit(request.seq, request.x, request.y, probs)
-                    except Exception:  # a failed decode is answered, the channel lives on
-                        await ws.send_text(protocol.error_frame("decode failed", request.seq))
+                    except Exception as exc:  # answered; the channel lives on
+                        why = (f"no plane {request.plane} here: {exc}"
+                               if isinstance(exc, PlaneError) else "decode failed")
+                        await ws.send_text(protocol.error_frame(why, request.seq))
                         continue
                 await ws.send_bytes(frame)
 

@@ -232,7 +232,7 @@ function createMap(root) {
     }
     // Ask at once (not at the next frame): the transport keeps the latest position and a
     // few requests in flight, and browsers send pointer moves about once per frame.
-    m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1]);
+    m.transport.request(m.view.model, m.view.digit, m.point[0], m.point[1], m.view.plane);
     if (m.drag) placeInset();
     announce();
     schedule();
@@ -438,7 +438,7 @@ function createMap(root) {
   m.update = (view) => {
     const first = !m.view;
     const newBounds = JSON.stringify(m.view && m.view.bounds) !== JSON.stringify(view.bounds);
-    const newModel = !m.view || m.view.model !== view.model;
+    const newModel = !m.view || m.view.model !== view.model || m.view.plane !== view.plane;
     const newRegions = first || newModel || m.view.digit !== view.digit
       || m.view.regions !== view.regions;
     m.view = view;

@@ -139,10 +139,11 @@ export function createTransport(url, onDigit, onStatus) {
   document.addEventListener("visibilitychange", onVisibility);
   window.addEventListener("online", onOnline);
 
-  // Ask for the decode at (x, y); false once the server has refused this page.
-  t.request = (model, digit, x, y) => {
+  // Ask for the decode at (x, y) of map plane `plane` (none: the default); false once the
+  // server has refused this page.
+  t.request = (model, digit, x, y, plane) => {
     if (t.refused) return false;
-    t.pending = { model, digit, x, y };
+    t.pending = { model, digit, x, y, plane };
     if (t.timer && !t.busy && t.due - performance.now() > KICK_MS) wait(KICK_MS);
     open();
     flush();
