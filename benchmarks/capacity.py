@@ -75,6 +75,7 @@ class Shared:
 
     samples: list[Sample] = field(default_factory=list)
     opens_ms: list[float] = field(default_factory=list)
+    opened_at: list[float] = field(default_factory=list)  # perf_counter when each open ended
     open_errors: int = 0
     errors: list[str] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -185,7 +186,8 @@ async def visitor(base_url: str, index: int, shared: Shared, think_s: float, see
         async with StSession(base_url, query) as session:
             start = time.perf_counter()
             first = await session.run(timeout=300)
-            shared.opens_ms.append((time.perf_counter() - start) * 1000.0)
+            shared.opened_at.append(time.perf_counter())
+            shared.opens_ms.append((shared.opened_at[-1] - start) * 1000.0)
             if first.exceptions:
                 shared.errors.append(f"open: {first.exceptions[0]}")
             while not shared.stop.is_set():
@@ -566,16 +568,36 @@ async def _stop(shared: Shared, tasks: list[asyncio.Task]) -> None:
 async def _fresh_burst(url: str, visitors: int, seconds: float, think_s: float, pid: int | None,
                        models: list[str], plan: tuple[tuple[str, int], ...]) -> dict[str, Any]:
     shared = Shared()
+    t0 = time.perf_counter()
     tasks = [asyncio.create_task(visitor(url, i, shared, think_s, 0, models, plan))
              for i in range(visitors)]  # all at once
     row = {"visitors": visitors, **await _measured(shared, seconds, pid)}
+    t1 = time.perf_counter()
     opens = shared.opens_ms
     row.update({"opened": len(opens), "open_p50_ms": _pct(opens, 0.5),
                 "open_p95_ms": _pct(opens, 0.95), "open_p99_ms": _pct(opens, 0.99),
                 "open_max_ms": round(max(opens), 1) if opens else None,
-                "open_errors": shared.open_errors})
+                "open_errors": shared.open_errors,
+                "split": burst_split(_window(shared, t0, t1), t0, shared.opened_at)})
     await _stop(shared, tasks)
     return row
+
+
+def burst_split(samples: list[Sample], t0: float, opened_at: list[float]) -> dict[str, Any]:
+    """The actions of a burst of visitors split at the moment the last page open ended:
+    those sent while other visitors' pages were still opening (every open is a full script
+    run of a new session, competing for the same interpreter) and those sent after."""
+    last_open = max(opened_at, default=t0)
+    actions = [s for s in samples if s.kind != "decode"]
+
+    def part(chosen: list[Sample]) -> dict[str, Any]:
+        lat = [s.latency_ms for s in chosen if s.ok]
+        return {"actions": len(chosen), "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95),
+                "p99_ms": _pct(lat, 0.99)}
+
+    return {"last_open_s": round(last_open - t0, 2),
+            "while_pages_open": part([s for s in actions if s.sent < last_open]),
+            "after_pages_open": part([s for s in actions if s.sent >= last_open])}
 
 
 def run_fresh_ready(url: str, visitors: int, seconds: float, think_s: float = 2.0,
@@ -590,8 +612,11 @@ def run_fresh_ready(url: str, visitors: int, seconds: float, think_s: float = 2.
     row["met"] = bool(row["p95_ms"] is not None and row["p95_ms"] <= P95_TARGET_MS
                       and row["p99_ms"] <= P99_TARGET_MS and not row["errors"]
                       and not row["mixups"] and not row["open_errors"])
+    split = row["split"]
     print(f"  fresh-ready {plan}: " + _row_line({"client_cpu_pct": None, **row})
-          + f"  opens p95 {row['open_p95_ms']} ms", flush=True)
+          + f"  opens p95 {row['open_p95_ms']} ms; last open at {split['last_open_s']} s; "
+          f"actions while pages open {split['while_pages_open']}, "
+          f"after {split['after_pages_open']}", flush=True)
     return row
 
 

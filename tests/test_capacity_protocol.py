@@ -72,6 +72,20 @@ def test_max_visitors_stops_at_the_first_miss():
     assert capacity.max_visitors(rows) == 0
 
 
+def test_a_burst_splits_actions_at_the_last_page_open():
+    sample = capacity.Sample
+    samples = [sample("step", 10.5, 900.0, 1, True), sample("digit", 11.9, 700.0, 1, True),
+               sample("step", 12.0, 20.0, 1, True), sample("decode", 12.5, 5.0, 1, True),
+               sample("grid", 13.0, 30.0, 1, True), sample("step", 14.0, float("nan"), 0, False)]
+    split = capacity.burst_split(samples, t0=10.0, opened_at=[11.0, 12.0, 11.5])
+    assert split["last_open_s"] == 2.0
+    assert split["while_pages_open"] == {"actions": 2, "p50_ms": 700.0, "p95_ms": 900.0,
+                                         "p99_ms": 900.0}
+    # a failed action counts as an action but has no latency; decodes are not actions
+    assert split["after_pages_open"] == {"actions": 3, "p50_ms": 20.0, "p95_ms": 30.0,
+                                         "p99_ms": 30.0}
+
+
 def test_machine_share_separates_busy_idle_and_stolen_time():
     from benchmarks.common import machine_cpu_share, machine_cpu_ticks
 

@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # Stub Keras with a counting clear_session, apply the workarounds, then call the hook
 # Streamlit calls after every script run; report what ran and what was logged.
 PROBE = textwrap.dedent("""
-    import json, logging, sys, types
+    import json, logging, os, sys, types
+    from streamlit import config
+    if os.environ.get("PROBE_FILE_WATCHER"):  # a setting as `streamlit run` would make it
+        config.set_option("server.fileWatcherType", os.environ["PROBE_FILE_WATCHER"])
     records = []
     class Keep(logging.Handler):
         def emit(self, record):
@@ -37,8 +40,19 @@ PROBE = textwrap.dedent("""
     first = streamlit_workarounds.apply()
     second = streamlit_workarounds.apply()
     script_runner._clean_problem_modules()  # what Streamlit calls after every script run
+
+    # The page's compile, then the clear Streamlit makes when its last session closes,
+    # then the next visitor's run: how many times was the page compiled?
+    from streamlit.runtime.scriptrunner import script_cache
+    compiles = []
+    add_magic = script_cache.magic.add_magic
+    script_cache.magic.add_magic = lambda *a: compiles.append(1) or add_magic(*a)
+    cache = script_cache.ScriptCache()
+    cache.get_bytecode("app.py")
+    cache.clear()
+    cache.get_bytecode("app.py")
     print(json.dumps({"before": before, "after": len(resets) - before, "applied": first,
-                      "again": second, "log": records}))
+                      "again": second, "log": records, "compiles": len(compiles)}))
 """)
 
 
@@ -54,17 +68,27 @@ def test_apply_stops_the_per_run_keras_reset_and_logs_it():
     out = _probe(CVAE_NO_WORKAROUNDS="")
     assert out["before"] == 1  # the stub is wired up: upstream really calls clear_session
     assert out["after"] == 0
-    assert len(out["applied"]) == 1 and "_clean_problem_modules" in out["applied"][0]
+    assert "_clean_problem_modules" in out["applied"][0]
     assert out["again"] == out["applied"]  # idempotent
     infos = [msg for level, msg in out["log"] if level == "INFO"]
-    assert len(infos) == 1 and "clear_session" in infos[0]
+    assert len(infos) == len(out["applied"]) and "clear_session" in infos[0]
     assert not [msg for level, msg in out["log"] if level == "WARNING"]
+
+
+def test_with_no_file_watcher_the_compiled_page_outlives_the_last_session():
+    out = _probe(CVAE_NO_WORKAROUNDS="")  # the project's settings: fileWatcherType "none"
+    assert out["compiles"] == 1
+    assert len(out["applied"]) == 2 and "ScriptCache.clear" in out["applied"][1]
+    watched = _probe(CVAE_NO_WORKAROUNDS="", PROBE_FILE_WATCHER="poll")
+    assert watched["compiles"] == 2  # a watcher may make it stale: upstream's clear stays
+    assert len(watched["applied"]) == 1
+    assert _probe(CVAE_NO_WORKAROUNDS="1")["compiles"] == 2
 
 
 def test_switched_off_by_the_environment():
     out = _probe(CVAE_NO_WORKAROUNDS="1")
     assert out["before"] == 1 and out["after"] == 1  # Streamlit's reset still runs
-    assert out["applied"] == []
+    assert out["applied"] == [] and out["compiles"] == 2
     assert any("switched off" in msg for _, msg in out["log"])
 
 

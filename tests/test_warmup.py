@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from cvae.recipes import DEFAULT_RECIPE
 from cvae.serving.warmup import Warmup, wanted_models
 
@@ -53,6 +55,51 @@ def test_readiness_waits_for_every_model_and_says_what_failed(monkeypatch):
     assert unknown.readiness() == (False, {"ready": False, "models": 1, "warm": ["a"],
                                            "unknown": ["typo"],
                                            "seconds": round(unknown.seconds, 1)})
+
+
+def test_readiness_waits_for_the_page_runs_and_a_failed_one_keeps_it_unready(monkeypatch):
+    import threading
+
+    import cvae.serving.warmup as warmup_module
+
+    monkeypatch.setattr(warmup_module, "warm_service", lambda svc: 0)
+    asked, release = [], threading.Event()
+
+    def rehearse(query: str) -> None:
+        asked.append(query)
+        assert release.wait(30)
+        if query == "model=broken-page":
+            raise RuntimeError("the page showed KeyError: 'x'")
+
+    warm = Warmup(offered=lambda: ["b", DEFAULT_RECIPE, "broken-page"],
+                  service=lambda name: object(), extras=[], finish=lambda: None,
+                  rehearse=rehearse)
+    warm.start()
+    while not asked:  # the models are warm, the first page run is under way
+        threading.Event().wait(0.01)
+    ready, body = warm.readiness()
+    assert not ready and body["now"] == "page ?" and body["warm"] == ["b", DEFAULT_RECIPE,
+                                                                    "broken-page"]
+    release.set()
+    assert warm.wait(30)
+    # As a first visitor opens it (the default model), then at every other warm model.
+    assert asked == ["", "model=b", "model=broken-page"]
+    ready, body = warm.readiness()
+    assert not ready and body["pages"] == 2
+    assert "KeyError" in body["failed"]["page ?model=broken-page"]
+
+
+def test_no_page_runs_at_the_default_query_when_the_default_model_is_not_warmed(monkeypatch):
+    import cvae.serving.warmup as warmup_module
+
+    monkeypatch.setattr(warmup_module, "warm_service", lambda svc: 0)
+    monkeypatch.setenv("CVAE_WARM_MODELS", "b")
+    asked: list[str] = []
+    warm = Warmup(offered=lambda: [DEFAULT_RECIPE, "b"], service=lambda name: object(),
+                  extras=[], finish=lambda: None, rehearse=asked.append)
+    warm.run()
+    # "?" would load the default model in the page run: not warmed means not loaded here
+    assert asked == ["model=b"] and warm.readiness()[0]
 
 
 def test_switched_off_it_is_ready_at_once(monkeypatch):
@@ -105,3 +152,23 @@ def test_after_the_warm_up_a_first_visit_and_its_first_actions_draw_no_picture(m
     assert {name: picture_misses(svc) for name, svc in services.items()} == before
     for name, log in logs.items():  # only the decoded digit at the point, one row per run
         assert log.rows and set(log.rows) == {1}, (name, log.rows)
+
+
+@pytest.mark.slow
+def test_a_real_server_runs_its_page_before_it_says_ready():
+    """In a served app the warm-up's last step runs the page in the server's own runtime
+    (a session with no browser), once per warm model, and readiness waits for it."""
+    import json
+    import urllib.request
+
+    from tests.harness.paths import ARTIFACTS
+    from tests.harness.server import running_app
+
+    log = "streamlit-server-warmup-pages.log"
+    env = {"CVAE_WARM_MODELS": f"{DEFAULT_RECIPE},{STYLE}"}
+    with running_app(log, env=env, ready=True) as (base, _):
+        body = json.loads(urllib.request.urlopen(f"{base}/cvae/ready").read())
+    assert body["ready"] and body["pages"] == 2, body  # "?" and "?model=cvae-style-2d"
+    text = (ARTIFACTS / log).read_text()
+    assert "page run at ?:" in text and f"page run at ?model={STYLE}:" in text, text[-2000:]
+    assert "Traceback" not in text, text[-2000:]

@@ -6,19 +6,25 @@ never AppTest) starts one background thread that, for each model of ``$CVAE_WARM
 model first), loads it into the shared registry and asks its `ModelService` exactly what the
 page asks with its defaults, for every class: the class grid (the default size and the
 sizes one step either side), the manifold, the first samples, the class-to-next-class morph,
-the analogy strip at the class centre (label-reading models), the model card's figures, and
-the map's points file. Then the judge (your own digit) is loaded and the loaded objects are
-frozen out of full collections (`cvae.streamlit_workarounds.freeze_loaded_objects`).
+the analogy strip at the class centre (label-reading models), the judge's reading of the
+decoded digit, the model card's figures, and the map's points file. Then the judge (your
+own digit) is loaded and the loaded objects are frozen out of full collections
+(`cvae.streamlit_workarounds.freeze_loaded_objects`). Last, when started by the server's
+lifespan, the page itself runs once per warm model in a session of its own
+(`cvae.serving.rehearsal`): the first visit's once-per-process costs (the page's first
+compile, Streamlit's lazy imports and first-run checks, the page's own caches) are paid
+here, not by the first visitor.
 ``CVAE_WARM=0`` switches it off (ready at once, as before; to measure the difference).
 
-`Warmup.readiness` feeds ``GET <base>/cvae/ready``: ready when every model is warm; a model
-that fails to load, or a name in ``$CVAE_WARM_MODELS`` the server does not offer, keeps the
-server unready and says why. Start -> ready time is logged once at INFO on this module's
-logger (Streamlit's log format).
+`Warmup.readiness` feeds ``GET <base>/cvae/ready``: ready when every model is warm and its
+page has run; a model that fails to load, a page run that fails, or a name in
+``$CVAE_WARM_MODELS`` the server does not offer keeps the server unready and says why.
+Start -> ready time is logged once at INFO on this module's logger (Streamlit's log format).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -76,6 +82,8 @@ def warm_service(svc: Any, with_map: bool | None = None) -> int:
         if svc.reads_label:
             svc.analogy_png(digit, xy)
             asked += 1
+        svc.judge_reading(svc.digit_at(digit, xy))  # the map's reading (traces the judge)
+        svc.ellipses(digit, None, None)
         if not with_map:
             svc.scatter_figure(digit, None, None)
             svc.digit_png(digit, xy)
@@ -91,20 +99,25 @@ class Warmup:
     def __init__(self, offered: Callable[[], list[str]] | None = None,
                  service: Callable[[str], Any] | None = None,
                  extras: Iterable[Callable[[str], Any]] | None = None,
-                 finish: Callable[[], Any] | None = None) -> None:
+                 finish: Callable[[], Any] | None = None,
+                 rehearse: Callable[[str], Any] | None = None) -> None:
         """``offered`` lists the bundles (default: the catalog), ``service`` loads one
         (default: the registry's), ``extras`` run per model after its pictures (default:
-        the points file), ``finish`` once at the end (default: the judge and the freeze)."""
+        the points file), ``finish`` once at the end (default: the judge and the freeze),
+        ``rehearse`` runs the page once at a query string (default: in the server, once
+        `lifespan` started it, `cvae.serving.rehearsal`; elsewhere no page runs)."""
         self._offered = offered
         self._service = service
         self._extras = extras
         self._finish = finish
+        self._rehearse = rehearse
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.enabled = os.environ.get(SWITCH_ENV, "1").strip() != "0"
         self.wanted: list[str] = []
         self.unknown: list[str] = []
         self.done: list[str] = []
+        self.pages: list[str] = []  # the query strings the page was run at
         self.failed: dict[str, str] = {}
         self.current: str | None = None
         self.started: float | None = None
@@ -179,6 +192,28 @@ class Warmup:
             log.info("warm: %s (%d pictures asked for), %.1f s", name, asked,
                      time.monotonic() - t)
         (self._finish or _finish_defaults)()
+        if self._rehearse is not None:
+            self._rehearse_pages(self._rehearse, offered)
+
+    def _rehearse_pages(self, rehearse: Callable[[str], Any], offered: list[str]) -> None:
+        """Run the page as a first visitor opens it (no query: the page's default model, if
+        it is warm), then at every other warm model (``?model=<name>``, as a link opens it)."""
+        from cvae.recipes import DEFAULT_RECIPE
+
+        default = DEFAULT_RECIPE if DEFAULT_RECIPE in offered else (offered or [None])[0]
+        queries = ([""] if default in self.done else []) + [
+            f"model={name}" for name in self.done if name != default]
+        for query in queries:
+            self.current = f"page ?{query}"
+            t = time.monotonic()
+            try:
+                rehearse(query)
+            except Exception as exc:  # the page would fail its first visitor too
+                log.warning("page run at ?%s failed: %s", query, exc)
+                self.failed[f"page ?{query}"] = f"{type(exc).__name__}: {exc}"
+                continue
+            self.pages.append(query)
+            log.info("page run at ?%s: %.2f s", query, time.monotonic() - t)
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -191,6 +226,8 @@ class Warmup:
         ready = self.finished and not self.failed and not self.unknown
         body: dict[str, Any] = {"ready": ready, "models": len(self.wanted),
                                 "warm": list(self.done)}
+        if self.pages:
+            body["pages"] = len(self.pages)
         if not self.finished:
             body["warming"] = [n for n in self.wanted
                                if n not in self.done and n not in self.failed]
@@ -205,7 +242,13 @@ class Warmup:
 
     @asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
-        """An ``st.App`` lifespan: start warming when the server starts."""
+        """An ``st.App`` lifespan: start warming when the server starts (Streamlit's runtime
+        is running by then), the page runs included, on this event loop."""
+        if self._rehearse is None:
+            from cvae.serving.rehearsal import rehearse_from_thread
+
+            loop = asyncio.get_running_loop()
+            self._rehearse = lambda query: rehearse_from_thread(loop, query)
         self.start()
         yield
 

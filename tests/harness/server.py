@@ -26,10 +26,12 @@ def free_port() -> int:
 
 
 def start_server(port: int, extra_args: list[str] | None = None,
-                 log: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` headless on 127.0.0.1:``port`` (the caller stops it),
-    with ``env`` added to this process's environment."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                 log: Path | None = None, env: dict[str, str] | None = None,
+                 script: Path | None = None) -> subprocess.Popen:
+    """Start ``streamlit run app.py`` (or ``script``, with the project's settings) headless
+    on 127.0.0.1:``port`` (the caller stops it), with ``env`` added to this process's
+    environment."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"),
            "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            *(extra_args or [])]
