@@ -54,11 +54,51 @@ def test_apply_stops_the_per_run_keras_reset_and_logs_it():
     out = _probe(CVAE_NO_WORKAROUNDS="")
     assert out["before"] == 1  # the stub is wired up: upstream really calls clear_session
     assert out["after"] == 0
-    assert len(out["applied"]) == 1 and "_clean_problem_modules" in out["applied"][0]
+    assert len(out["applied"]) == 2 and "_clean_problem_modules" in out["applied"][0]
     assert out["again"] == out["applied"]  # idempotent
     infos = [msg for level, msg in out["log"] if level == "INFO"]
-    assert len(infos) == 1 and "clear_session" in infos[0]
+    assert len(infos) == 2 and "clear_session" in infos[0] and "TCP_NODELAY" in infos[1]
     assert not [msg for level, msg in out["log"] if level == "WARNING"]
+
+
+# A listening socket made as Streamlit 1.67 makes it (no protocol number), served by asyncio
+# as uvicorn serves it: is Nagle off on the accepted connection, before and after apply()?
+NODELAY_PROBE = textwrap.dedent("""
+    import asyncio, json, socket
+    from cvae import streamlit_workarounds
+
+    async def accepted_nodelay():
+        listener = socket.socket(family=socket.AF_INET)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        seen = asyncio.get_running_loop().create_future()
+
+        async def serve(reader, writer):
+            sock = writer.get_extra_info("socket")
+            seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(serve, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        value = await seen
+        writer.close()
+        server.close()
+        return bool(value)
+
+    before = asyncio.run(accepted_nodelay())
+    streamlit_workarounds.apply()
+    print(json.dumps({"before": before, "after": asyncio.run(accepted_nodelay())}))
+""")
+
+
+def test_apply_turns_nagle_off_on_connections_to_a_socket_bound_as_streamlit_does():
+    proc = subprocess.run([sys.executable, "-c", NODELAY_PROBE], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "CVAE_NO_WORKAROUNDS": ""})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"before": False, "after": True}
 
 
 def test_switched_off_by_the_environment():
