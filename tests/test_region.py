@@ -113,3 +113,15 @@ def test_region_lattice_of_a_2d_model_blind_to_the_label_is_shared_by_every_clas
     assert other.labels is first.labels and other.confidence is first.confidence
     assert registry.service("cvae-style-2d").regions(1, *region, 8).labels is not (
         registry.service("cvae-style-2d").regions(6, *region, 8).labels)
+
+
+def test_region_lattices_of_any_size_reuse_one_traced_graph():
+    """The decoder and judge graph is traced once: a new lattice never pays for tracing."""
+    from cvae.serving import registry
+
+    svc = registry.service("tfp-16d")
+    svc.regions(4, (-1.0, 1.0), (-1.0, 1.0), 8)
+    traced = svc._judged_decoder.trace_count()
+    for n in (9, 24, 33):
+        svc.regions(4, (-1.0, 1.2), (-1.0, 1.0), n)
+    assert traced == 1 and svc._judged_decoder.trace_count() == traced
