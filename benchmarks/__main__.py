@@ -117,13 +117,18 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                 d["grid_15x15_ms"]["p50"], "ms", d["tutorial_grid_15x15_ms"]["p50"],
                 d["ratios"]["grid_15x15_vs_tutorial"])
         for size, lat in d.get("regions_lattice_new", {}).items():  # absent in older results
+            # the map asks 24x24 first and 48x48 once the view rests; the budget
+            # (<= 300 ms of CPU) is for a new lattice
             add(f"regions lattice {size}, new: server CPU p50 (vs the 15x15 grid's wall time)",
                 lat["cpu_ms"]["p50"], "ms", d["grid_15x15_ms"]["p50"],
-                # the map asks 24x24 first (the budget) and 48x48 once the view rests
-                target="<= 300 ms CPU (first lattice)" if size == "24x24" else "",
-                met=lat["cpu_ms"]["p50"] <= 300 if size == "24x24" else None)
+                target="<= 300 ms CPU" if size in ("24x24", "48x48") else "",
+                met=lat["cpu_ms"]["p50"] <= 300 if size in ("24x24", "48x48") else None)
             add(f"regions lattice {size}, new: wall p50 / cached p50", lat["wall_ms"]["p50"],
                 "ms", lat["cached_ms"]["p50"])
+            if "floor_cpu_ms" in lat:
+                add(f"regions lattice {size}: float32 floor ({lat['gflop']:.0f} GFLOP at one "
+                    "core's matrix-product rate)", lat["floor_cpu_ms"], "ms",
+                    target=f"{lat['gflop_per_cpu_s']:.0f} GFLOP per CPU-s achieved")
         add("10k test-set encode p50", d["encode_10k_ms"]["p50"], "ms")
         add("grid decode throughput", d["grid_gflop_per_s"], "", target=(
             f"{d['grid_gflop']:.2f} GFLOP per grid; GFLOP/s achieved"))

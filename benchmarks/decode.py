@@ -7,7 +7,9 @@ same trained decoder, in the same process, beside the app's batched core.
 
 Beside them: a decoder-regions lattice (`cvae.model_service.ModelService.regions`: an n x n
 lattice decoded and read by the judge) never computed before, in wall time and in the
-process's CPU time (the budget is server CPU), and the same lattice again from the cache.
+process's CPU time (the budget is server CPU), and the same lattice again from the cache;
+with the lattice's arithmetic (decoder + judge GFLOP) and the float32 rate one core reaches
+on a plain matrix product in the same run, the floor that arithmetic sets on this CPU.
 """
 
 from __future__ import annotations
@@ -52,6 +54,24 @@ def _new_lattices(service: Any, n: int, repeats: int) -> dict[str, Any]:
             "cached_ms": cached}
 
 
+def _matmul_gflop_per_s() -> float:
+    """Float32 GFLOP per second of process CPU time of a 1024^3 matrix product (the
+    serving process runs each op on one thread, so: one core's rate; CPU time, as the
+    lattice rows, so other work on the machine does not count), best of five."""
+    import tensorflow as tf
+
+    a = tf.random.uniform([1024, 1024])
+    product = tf.function(lambda m: tf.matmul(m, m))
+    product(a).numpy()
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(4):
+            product(a).numpy()
+        best = min(best, (time.process_time() - start) / 4)
+    return 2 * 1024**3 / 1e9 / best
+
+
 def run(quick: bool) -> dict[str, Any]:
     import tensorflow as tf
 
@@ -86,6 +106,14 @@ def run(quick: bool) -> dict[str, Any]:
                            lambda: the_judge)
     lattices = {f"{n}x{n}": _new_lattices(service, n, 3 if quick else 7) for n in (24, 32, 48)}
 
+    cell_gflop = (layer_flops(decoder) + layer_flops(the_judge.net)) / 1e9
+    core_rate = _matmul_gflop_per_s()
+    for lat in lattices.values():
+        gflop = cell_gflop * lat["n"] ** 2
+        lat["gflop"] = gflop
+        lat["gflop_per_cpu_s"] = gflop / (lat["cpu_ms"]["p50"] / 1000.0)
+        lat["floor_cpu_ms"] = gflop / core_rate * 1000.0  # at the matrix product's rate
+
     flops = layer_flops(decoder) * len(grid)
     return {
         "model": "class-prior-2d",
@@ -103,6 +131,7 @@ def run(quick: bool) -> dict[str, Any]:
             "grid_15x15_vs_tutorial": float(np.median(tut_grid_s)) * 1000.0 / grid_t["p50"],
         },
         "regions_lattice_new": lattices,
+        "matmul_gflop_per_s_one_core": core_rate,
         "grid_gflop": flops / 1e9,
         "grid_gflop_per_s": flops / 1e9 / (grid_t["p50"] / 1000.0),
     }

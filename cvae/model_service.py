@@ -106,6 +106,7 @@ class ModelService:
         self._picked_posterior = lru_cache(maxsize=256)(self._picked_ellipse)
         self._own_posterior = lru_cache(maxsize=64)(self._own_ellipse)
         self._regions = lru_cache(maxsize=128)(self._judged_lattice)
+        self._lattice = lru_cache(maxsize=128)(self._read_lattice)
         self._traversals = lru_cache(maxsize=32)(self._traversal_probs)
         self.morph_gif = lru_cache(maxsize=32)(self._morph_gif)
         self.analogy_gif = lru_cache(maxsize=32)(self._analogy_gif)
@@ -306,14 +307,28 @@ class ModelService:
 
     def _judged_lattice(self, digit: int, x: tuple[float, float], y: tuple[float, float],
                         n: int) -> Regions:
-        codes = self.view.frame.lift(lt.lattice(x, y, n), self.view.centres[digit])
-        probs = self.core.decode(codes, self._label(digit))
-        judged = np.concatenate(self.core.map_chunks(self._judge().probabilities, probs))
-        labels = judged.argmax(axis=1).astype(np.uint8)
-        confidence = judged.max(axis=1).astype(np.float32)
+        # A 2-D model whose decoder does not read the label draws the same lattice for
+        # every class (the view is the whole latent space): one computation serves all ten.
+        shared = self.view.latent == 2 and not self.reads_label
+        labels, confidence = self._lattice(None if shared else digit, x, y, n)
+        return Regions(digit, x, y, n, labels, confidence)
+
+    def _read_lattice(self, digit: int | None, x: tuple[float, float],
+                      y: tuple[float, float], n: int) -> tuple[np.ndarray, np.ndarray]:
+        centre = self.view.centres[digit or 0]  # ignored by a 2-D view (``digit`` None)
+        codes = self.view.frame.lift(lt.lattice(x, y, n), centre)
+        labels, confidence = self._judged_decoder.read(
+            codes, np.full(len(codes), digit or 0), self.core.map_chunks)
         for arr in (labels, confidence):
             arr.setflags(write=False)
-        return Regions(digit, x, y, n, labels, confidence)
+        return labels, confidence
+
+    @cached_property
+    def _judged_decoder(self) -> Any:
+        """The decoder and the judge as one compiled call (`cvae.serving.lattice`)."""
+        from cvae.serving.lattice import JudgedDecoder
+
+        return JudgedDecoder(self.core.vae, self._judge().net)
 
     @cached_property
     def unit_variances(self) -> np.ndarray:

@@ -72,17 +72,58 @@ def test_apply_stops_the_per_run_keras_reset_and_logs_it():
     assert out["again"] == out["applied"]  # idempotent
     infos = [msg for level, msg in out["log"] if level == "INFO"]
     assert len(infos) == len(out["applied"]) and "clear_session" in infos[0]
+    assert "TCP_NODELAY" in infos[-1]
     assert not [msg for level, msg in out["log"] if level == "WARNING"]
 
 
 def test_with_no_file_watcher_the_compiled_page_outlives_the_last_session():
     out = _probe(CVAE_NO_WORKAROUNDS="")  # the project's settings: fileWatcherType "none"
     assert out["compiles"] == 1
-    assert len(out["applied"]) == 2 and "ScriptCache.clear" in out["applied"][1]
+    assert len(out["applied"]) == 3 and "ScriptCache.clear" in out["applied"][1]
     watched = _probe(CVAE_NO_WORKAROUNDS="", PROBE_FILE_WATCHER="poll")
     assert watched["compiles"] == 2  # a watcher may make it stale: upstream's clear stays
-    assert len(watched["applied"]) == 1
+    assert not any("ScriptCache" in done for done in watched["applied"])
     assert _probe(CVAE_NO_WORKAROUNDS="1")["compiles"] == 2
+
+
+# A listening socket made as Streamlit 1.67 makes it (no protocol number), served by asyncio
+# as uvicorn serves it: is Nagle off on the accepted connection, before and after apply()?
+NODELAY_PROBE = textwrap.dedent("""
+    import asyncio, json, socket
+    from cvae import streamlit_workarounds
+
+    async def accepted_nodelay():
+        listener = socket.socket(family=socket.AF_INET)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        seen = asyncio.get_running_loop().create_future()
+
+        async def serve(reader, writer):
+            sock = writer.get_extra_info("socket")
+            seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(serve, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        value = await seen
+        writer.close()
+        server.close()
+        return bool(value)
+
+    before = asyncio.run(accepted_nodelay())
+    streamlit_workarounds.apply()
+    print(json.dumps({"before": before, "after": asyncio.run(accepted_nodelay())}))
+""")
+
+
+def test_apply_turns_nagle_off_on_connections_to_a_socket_bound_as_streamlit_does():
+    proc = subprocess.run([sys.executable, "-c", NODELAY_PROBE], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "CVAE_NO_WORKAROUNDS": ""})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"before": False, "after": True}
 
 
 def test_switched_off_by_the_environment():

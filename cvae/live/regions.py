@@ -149,7 +149,7 @@ def regions_endpoint(source: LatticeSource = registry_lattice,
                      ) -> Callable[[Request], Awaitable[Response]]:
     """The GET handler: checks the request, computes (in a worker thread) or reuses the
     lattice and answers the binary. One lattice is computed at a time per process (a new
-    one costs about a second of CPU), so a burst of regions requests queues instead of
+    one costs 0.3-1.2 s of CPU), so a burst of regions requests queues instead of
     taking every core from the live decodes."""
     one_at_a_time = anyio.CapacityLimiter(1)
 

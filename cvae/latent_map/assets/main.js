@@ -28,8 +28,8 @@ import { clampToFrame, makeFrame, nearestPoint, parsePoints } from "./geometry.j
 import { drawDigit, drawMap, drawPointsLayer } from "./drawing.js";
 import { createTransport, liveUrl } from "./transport.js";
 import { nearestDigits, panBy, pinch, wheelFactor, zoomAt } from "./zoom.js";
-import { createHover } from "./hover.js";
-import { createRegions, drawEllipses, drawRegions } from "./layers.js";
+// hover.js and layers.js load when first needed (lazyHover, lazyRegions, withLayers), so
+// they add nothing to the map's first load.
 
 const PICK_RADIUS = 8;     // CSS px
 const CLICK_SLOP = 4;      // CSS px a click may move and still be a click
@@ -52,6 +52,52 @@ function loadPoints(url) {
     }).then(parsePoints));
   }
   return POINTS.get(url);
+}
+
+let LAYERS = null;  // layers.js once loaded
+let layersLoading = null;
+function withLayers(then) {  // load layers.js (once), then call then(module)
+  if (LAYERS) return then(LAYERS);
+  layersLoading = layersLoading || import("./layers.js").then((mod) => { LAYERS = mod; });
+  layersLoading.then(() => then(LAYERS)).catch(() => { layersLoading = null; });
+  return undefined;
+}
+
+// hover.js's createHover, loaded at the first show (or warm(): a pointer entering the map).
+function lazyHover(el, box, onPainted) {
+  let real = null;
+  let wanted = null;  // the show asked while hover.js loads
+  let loading = null;
+  const load = () => {
+    loading = loading || import("./hover.js").then((mod) => {
+      real = mod.createHover(el, box, onPainted);
+      if (wanted) real.show(...wanted);
+      wanted = null;
+    }).catch(() => { loading = null; wanted = null; });
+  };
+  return {
+    warm: load,
+    show: (...args) => { if (real) real.show(...args); else { wanted = args; load(); } },
+    hide: () => { wanted = null; if (real) real.hide(); },
+  };
+}
+
+// layers.js's createRegions, loaded at the first ask.
+function lazyRegions(...args) {
+  let real = null;
+  let wanted = null;
+  return {
+    ask: (...ask) => {
+      if (real) { real.ask(...ask); return; }
+      wanted = ask;
+      withLayers((mod) => {
+        real = real || mod.createRegions(...args);
+        if (wanted) real.ask(...wanted);
+        wanted = null;
+      });
+    },
+    stop: () => { wanted = null; if (real) real.stop(); },
+  };
 }
 
 function base64Bytes(text) {
@@ -80,11 +126,11 @@ function createMap(root) {
               statusTimer: 0, liveTimer: 0, zoom: null, pointers: new Map(), holdTimer: 0,
               near: [], nearAt: -1, mark: -1, regions: null };
   const test = () => window.__cvaeTest;
-  const hover = createHover(root.querySelector(".map-hover"), canvas.parentElement, (index) => {
+  const hover = lazyHover(root.querySelector(".map-hover"), canvas.parentElement, (index) => {
     const t = test();
     if (t) (t.previews = t.previews || []).push({ t: performance.now(), index });
   });
-  const regions = createRegions((lattice, n) => {
+  const regions = lazyRegions((lattice, n) => {
     m.regions = lattice;
     root.dataset.regions = String(n);
     const t = test();
@@ -209,8 +255,14 @@ function createMap(root) {
       m.layerDirty = false;
     }
     const drawn = drawMap(canvas, layer, m.frame, m.view, m.point, m.dpr, {
-      under: (ctx) => { if (regionsBox.checked) drawRegions(ctx, m.frame, m.regions); },
-      over: (ctx) => drawEllipses(ctx, m.frame, m.view),
+      under: (ctx) => {
+        if (regionsBox.checked && LAYERS) LAYERS.drawRegions(ctx, m.frame, m.regions);
+      },
+      over: (ctx) => {
+        if (LAYERS) return LAYERS.drawEllipses(ctx, m.frame, m.view);
+        if ((m.view.ellipses || []).length) withLayers(() => schedule());  // then drawn
+        return [];
+      },
       mark: m.mark >= 0 && m.points ? [m.points.xs[m.mark], m.points.ys[m.mark]] : null,
     });
     const t = test();
@@ -336,6 +388,7 @@ function createMap(root) {
     if (!drag.moved) pickOrMove(drag.px, drag.py);
     else if (drag.kind === "point") commit();
   }
+  function onEnter(event) { if (event.pointerType === "mouse") hover.warm(); }
   function onLeave(event) {
     if (event.pointerType === "mouse" && !m.drag) hover.hide();
   }
@@ -418,8 +471,8 @@ function createMap(root) {
     }
   }
   const events = [["pointerdown", onDown], ["pointermove", onMove], ["pointerup", onUp],
-    ["pointercancel", onUp], ["pointerleave", onLeave], ["keydown", onKey], ["keyup", onKey],
-    ["wheel", onWheel]];
+    ["pointercancel", onUp], ["pointerenter", onEnter], ["pointerleave", onLeave],
+    ["keydown", onKey], ["keyup", onKey], ["wheel", onWheel]];
   for (const [type, fn] of events) canvas.addEventListener(type, fn, { passive: false });
   const onReset = () => setBounds(null);
   const onRegions = () => {
