@@ -501,12 +501,10 @@ def model_card(svc: ModelService) -> None:
 
 def download(label: str, data: Callable[[], bytes], file_name: str, key: str) -> None:
     """A download button whose file is made only when it is pressed (the pictures are
-    cached by the service); pressing it does not rerun the page. No icon: with one on each
-    of the page's download buttons, a slider press (a rerun of the latent fragment alone)
-    took ~15-30 ms longer to paint its digit in the browser (interleaved runs, contended)."""
+    cached by the service); pressing it does not rerun the page."""
     mime = "image/gif" if file_name.endswith(".gif") else "image/png"
     st.download_button(label, data, file_name=file_name, mime=mime, key=key,
-                       on_click="ignore")
+                       on_click="ignore", icon=":material/download:")
 
 
 def morph_downloads(svc: ModelService, between: str, i: int, j: int) -> None:
