@@ -62,10 +62,11 @@ if __name__ != "__main__":
     from starlette.middleware import Middleware
 
     from cvae.compressed_static import CompressedStatic
+    from cvae.first_frame import index_route
     from cvae.live.routes import live_routes
     from cvae.serving.warmup import WARMUP
 
-    app = st.App(__file__, routes=live_routes(), lifespan=WARMUP.lifespan,
+    app = st.App(__file__, routes=[*live_routes(), index_route()], lifespan=WARMUP.lifespan,
                  middleware=[Middleware(CompressedStatic)])
 else:
     st.set_page_config(page_title="CVAE Explorer", page_icon="✍️", layout="wide")

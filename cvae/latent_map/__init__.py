@@ -91,15 +91,15 @@ def reserve_css(key: str) -> str:
     """Page CSS that holds the place of the map with key ``key`` (its container, which the
     page draws at once, while the component's own element appears only once its code has
     loaded) at the height the map will have (map.css: a square plot of min(560 px, width)
-    with a 25 px toggle row and a 25 px tools row; the 298 px decoded-digit box beside it
-    when the column has room for both, else below it), so nothing below the map moves when
-    it appears."""
+    with a 28 px toggle row (24 px touch targets) and a 25 px tools row; the 298 px
+    decoded-digit box beside it when the column has room for both, else below it), so
+    nothing below the map moves when it appears."""
     box = box_key(key)
     return ('[data-testid="stMainBlockContainer"] {container-type: inline-size;}\n'
             f'.st-key-{box} > :has([data-testid="stSpace"]) {{display: none;}}\n'
-            f".st-key-{box} {{min-height: calc(min(560px, 100cqw) + 50px + 16px + 298px);}}\n"
+            f".st-key-{box} {{min-height: calc(min(560px, 100cqw) + 53px + 16px + 298px);}}\n"
             "@container (min-width: 576px) {"
-            f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 50px);}} }}\n")
+            f" .st-key-{box} {{min-height: calc(min(560px, 100cqw - 256px) + 53px);}} }}\n")
 
 
 def compact(text: str) -> str:

@@ -59,6 +59,23 @@ def test_axe_finds_no_critical_or_serious_violations(browser, server, device, wh
         context.close()
 
 
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_every_control_is_big_enough_or_apart_enough_to_hit(browser, server, device):
+    """WCAG 2.2's target size (2.5.8, axe's ``target-size``, which Lighthouse runs): a
+    control under 24 px has no other control within a 24 px circle around it."""
+    require_axe()
+    context = browser.new_context(**(PHONE if device == "phone" else {"viewport": VIEWPORT}))
+    page = context.new_page()
+    try:
+        open_app(page, server)
+        map_frame(page)
+        wait_rendered(page)
+        found = axe.violations(page, rules=["target-size"])
+        assert not found, "\n" + axe.describe(found)
+    finally:
+        context.close()
+
+
 def test_every_picture_has_alt_text_saying_what_it_shows(browser, server):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()

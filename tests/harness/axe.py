@@ -16,9 +16,12 @@ from tests.harness.paths import ROOT
 AXE_FILE = Path("node_modules") / "axe-core" / "axe.min.js"
 BLOCKING = ("critical", "serious")
 
-# Every rule axe has, on the whole document (Streamlit's shadow-root components included).
-_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
+# Every rule axe has (or the rules named), on the whole document (Streamlit's shadow-root
+# components included).
+_RUN = """async (rules) => {
+  const options = {resultTypes: ['violations']};
+  if (rules) options.runOnly = {type: 'rule', values: rules};
+  const result = await axe.run(document, options);
   return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({target: n.target, summary: n.failureSummary}))}));
 }"""
@@ -40,14 +43,15 @@ def axe_missing() -> str | None:
             "set CVAE_AXE to the path of axe.min.js")
 
 
-def violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's violations on ``page`` (injecting the script first when needed)."""
+def violations(page: Any, rules: list[str] | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations on ``page`` (of every rule, or of ``rules`` only: those not on
+    by default too), injecting the script first when needed."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         script = axe_script()
         if script is None:
             raise RuntimeError(axe_missing())
         page.add_script_tag(path=str(script))
-    return list(page.evaluate(_RUN))
+    return list(page.evaluate(_RUN, rules))
 
 
 def blocking(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
