@@ -16,6 +16,7 @@ import numpy as np
 ENV_VAR = "CVAE_MNIST"
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz").expanduser()
 SHIPPED_TEST_SPLIT = Path(__file__).with_name("assets") / "mnist-test.npz"
+VAL_SIZE = 5000  # digits held out of the 60k training split for validation (models and judge)
 
 HOW_TO_GET_MNIST = (
     "Training needs the full MNIST file in Keras format (mnist.npz: x_train, y_train, "
@@ -41,6 +42,16 @@ class Split:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+def split_validation(split: Split, size: int, seed: int) -> tuple[Split, Split]:
+    """``(fit, validation)``: ``size`` digits drawn at random (``seed``) from ``split``."""
+    if not 0 < size < len(split):
+        raise DataError(f"--val-size must be between 1 and {len(split) - 1}, got {size}")
+    order = np.random.default_rng(seed).permutation(len(split))
+    fit, val = np.sort(order[size:]), np.sort(order[:size])
+    return (Split(split.images[fit], split.labels[fit]),
+            Split(split.images[val], split.labels[val]))
 
 
 def binarize(images: np.ndarray) -> np.ndarray:

@@ -127,7 +127,7 @@ def picture_misses(svc: Any) -> int:
 
 
 def test_after_the_warm_up_a_first_visit_and_its_first_actions_draw_no_picture(monkeypatch):
-    from cvae.live.routes import REGISTRY_POINTS
+    from cvae.live.points import REGISTRY_POINTS
     from cvae.serving import registry
     from tests.harness.apptest import run_app
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from cvae.bundle import sha256
-from cvae.cli.train import VAL_SIZE, public_command, split_validation
-from cvae.data import DataError, find_mnist, load_split, load_test_split
+from cvae.cli import public_command
+from cvae.data import VAL_SIZE, DataError, find_mnist, load_split, load_test_split, split_validation
 from cvae.judge import JUDGE_DIR, LAYERS, META, WEIGHTS, Judge, build, grey
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shlex
 import shutil
 import sys
 import time
@@ -22,16 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from cvae.data import DataError, Split, find_mnist, load_split
+from cvae.cli import public_command
+from cvae.data import VAL_SIZE, DataError, find_mnist, load_split, split_validation
 from cvae.recipes import RECIPES, Recipe, get_recipe
 
 IW_N = 1000  # test digits of the IWAE figure (k=1000 costs ~3 min per 1000 on 2 CPU cores)
-VAL_SIZE = 5000  # digits held out of the 60k training split for validation
 
 
 def _versions() -> dict[str, str]:
     import keras
-    import numpy as np
     import tensorflow as tf
     import tensorflow_probability as tfp
 
@@ -68,16 +66,6 @@ def _check_state(state: Path, settings: dict[str, Any], fresh: bool) -> None:
         print(f"Resuming the unfinished run kept in {state}", flush=True)
     state.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(settings, sort_keys=True))
-
-
-def split_validation(split: Split, size: int, seed: int) -> tuple[Split, Split]:
-    """``(fit, validation)``: ``size`` digits drawn at random (``seed``) from ``split``."""
-    if not 0 < size < len(split):
-        raise DataError(f"--val-size must be between 1 and {len(split) - 1}, got {size}")
-    order = np.random.default_rng(seed).permutation(len(split))
-    fit, val = np.sort(order[size:]), np.sort(order[:size])
-    return (Split(split.images[fit], split.labels[fit]),
-            Split(split.images[val], split.labels[val]))
 
 
 def learning_rate(recipe: Recipe, n_train: int) -> Any:
@@ -165,22 +153,6 @@ def train(recipe: Recipe, data_path: Path, out: Path, seed: int = 0, iw_k: int =
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}, indent=2))
     print(f"Wrote {path}")
     return path
-
-
-def public_command(argv: list[str], prog: str = "python -m cvae.train") -> str:
-    """The command line as the model card shows it: file arguments by name only, so no
-    path of the training machine is published."""
-    shown, hide = [], False
-    for arg in argv:
-        if hide:
-            arg, hide = Path(arg).name, False
-        elif arg in ("--data", "--out"):
-            hide = True
-        elif arg.startswith(("--data=", "--out=")):
-            key, _, value = arg.partition("=")
-            arg = f"{key}={Path(value).name}"
-        shown.append(arg)
-    return " ".join([prog, *(shlex.quote(a) for a in shown)])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
@@ -45,7 +44,6 @@ from cvae.plane import PlaneError
 Decoder = Callable[[protocol.DecodeRequest], Any]  # -> [28, 28] probabilities
 # -> a future of the [1, 28, 28] decode, or None when it cannot be had without blocking
 Submitter = Callable[[protocol.DecodeRequest], "Future | None"]
-PointsSource = Callable[[str, str], bytes]  # (model, plane) -> points file
 Readiness = Callable[[], tuple[bool, dict[str, Any]]]  # -> (ready, what to say)
 
 POINTS_CACHE = "public, max-age=31536000, immutable"
@@ -88,55 +86,13 @@ def registry_submit(request: protocol.DecodeRequest) -> Future | None:
     return core.submit_decode(*_decode_input(core, view, request))
 
 
-def registry_points(name: str, plane: str = DEFAULT_PLANE) -> bytes:
-    from cvae.serving import registry
-
-    view = registry.view(name).in_plane(plane)
-    return points.encode_points(view.coords, view.labels)
-
-
 def _allowed_models() -> frozenset[str]:
     from cvae import catalog
 
     return frozenset(catalog.bundle_names())
 
 
-class PointsFiles:
-    """Each model's points file and its ETag, built once from ``source``: in the default
-    plane for good, in other planes the last `OTHER_PLANES` asked for."""
-
-    OTHER_PLANES = 32
-
-    def __init__(self, source: PointsSource) -> None:
-        self.source = source
-        self._files: dict[tuple[str, str], tuple[bytes, str]] = {}
-        self._others: list[tuple[str, str]] = []  # other-plane keys, oldest first
-        self._lock = threading.Lock()
-
-    def cached(self, name: str, plane: str = DEFAULT_PLANE) -> tuple[bytes, str] | None:
-        return self._files.get((name, plane))
-
-    def get(self, name: str, plane: str = DEFAULT_PLANE) -> tuple[bytes, str]:
-        """The file of allow-listed model ``name`` in ``plane`` (blocking on its first
-        build; `PlaneError` when the model has no such plane)."""
-        key = (name, plane)
-        found = self._files.get(key)
-        if found is None:
-            data = self.source(name, plane)
-            found = (data, points.etag(data))
-            with self._lock:
-                if plane != DEFAULT_PLANE and key not in self._files:
-                    self._others.append(key)
-                    while len(self._others) > self.OTHER_PLANES:
-                        self._files.pop(self._others.pop(0), None)
-                self._files[key] = found
-        return found
-
-
-REGISTRY_POINTS = PointsFiles(registry_points)  # the server's (warmed by cvae.serving.warmup)
-
-
-def points_endpoint(files: PointsFiles, models: Callable[[], frozenset[str]]
+def points_endpoint(files: points.PointsFiles, models: Callable[[], frozenset[str]]
                     ) -> Callable[[Request], Awaitable[Response]]:
     """The GET handler serving each model's points file (built once per model and plane)."""
     async def endpoint(request: Request) -> Response:
@@ -283,7 +239,7 @@ def static_endpoint() -> Callable[[Request], Awaitable[Response]]:
 
 
 def live_routes(base: str | None = None, decode: Decoder = registry_decode,
-                source: PointsSource = registry_points,
+                source: points.PointsSource = points.registry_points,
                 models: Callable[[], frozenset[str]] = _allowed_models,
                 submit: Submitter | None = registry_submit,
                 readiness: Readiness = _warmup_readiness,
@@ -293,7 +249,8 @@ def live_routes(base: str | None = None, decode: Decoder = registry_decode,
     """The points, live-decode, readiness, regions and digit-picture routes under ``base``
     (default: Streamlit's ``server.baseUrlPath``)."""
     base = base_path() if base is None else base.rstrip("/")
-    files = REGISTRY_POINTS if source is registry_points else PointsFiles(source)
+    files = (points.REGISTRY_POINTS if source is points.registry_points
+             else points.PointsFiles(source))
     live = live_endpoint(decode, models, submit=submit, clients=clients,
                          origin_check=origin_check)
     return [Route(f"{base}/cvae/points/{{model}}", points_endpoint(files, models),

@@ -260,7 +260,7 @@ def _registry_service(name: str) -> Any:
 
 
 def _points_file(name: str) -> None:
-    from cvae.live.routes import REGISTRY_POINTS
+    from cvae.live.points import REGISTRY_POINTS
 
     REGISTRY_POINTS.get(name)
 

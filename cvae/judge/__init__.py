@@ -3,7 +3,7 @@
 `load` reads ``weights/judge/`` (``model.weights.h5`` plus ``judge.json``: how it was made,
 its test accuracy and the weights' SHA-256, checked on load); `cvae.fidelity` asks it which
 digit a decoded image shows. `cvae.cli.judge` trains it (``python -m cvae.judge``, the
-command recorded in ``judge.json``, runs that program).
+command recorded in ``judge.json``, runs that program through this package's ``__main__``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from cvae.bundle import BundleError, sha256
 
-JUDGE_DIR = Path(__file__).resolve().parent.parent / "weights" / "judge"
+JUDGE_DIR = Path(__file__).resolve().parents[2] / "weights" / "judge"
 WEIGHTS = "model.weights.h5"
 META = "judge.json"
 LAYERS = (
@@ -86,9 +86,3 @@ def load(path: str | Path = JUDGE_DIR) -> Judge:
     net = build()
     net.load_weights(str(path / WEIGHTS))
     return Judge(net, meta)
-
-
-if __name__ == "__main__":  # python -m cvae.judge: the command recorded in weights/judge
-    from cvae.cli.judge import main
-
-    raise SystemExit(main())
