@@ -6,10 +6,10 @@ path, so ``../../etc`` and friends cannot reach the file system.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from cvae import settings
 from cvae.recipes import DEFAULT_RECIPE
 
 REPO_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
@@ -18,7 +18,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 def weights_dir() -> Path:
     """``$CVAE_WEIGHTS`` if set (tests, deployments), else the repo's ``weights/``."""
-    return Path(os.environ.get("CVAE_WEIGHTS", REPO_WEIGHTS))
+    return settings.path(settings.WEIGHTS, REPO_WEIGHTS)
 
 
 def bundle_names(root: Path | None = None) -> list[str]:

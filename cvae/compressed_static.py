@@ -26,9 +26,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cvae import settings
+
 _LOG = logging.getLogger(__name__)
 
-CACHE_ENV = "CVAE_STATIC_CACHE"
 READY = ".complete"  # written last: a copy without it is unfinished
 BROTLI_QUALITY = 9   # quality 11 (brotli's default) took 17 s for Plotly's 4.7 MB chunk, 9 took 1 s
 
@@ -42,10 +43,8 @@ def streamlit_bundle() -> Path:
 
 def cache_root() -> Path:
     """Where compressed copies are kept (``$CVAE_STATIC_CACHE`` or the user cache)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cvae-explorer" / "static"
+    return settings.path(settings.STATIC_CACHE, Path(base) / "cvae-explorer" / "static")
 
 
 def bundle_key(source: Path) -> str:

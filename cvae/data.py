@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-ENV_VAR = "CVAE_MNIST"
+from cvae import settings
+
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz").expanduser()
 SHIPPED_TEST_SPLIT = Path(__file__).with_name("assets") / "mnist-test.npz"
 VAL_SIZE = 5000  # digits held out of the 60k training split for validation (models and judge)
@@ -101,7 +102,8 @@ def load_split(path: str | os.PathLike[str], split: str) -> Split:
 def find_mnist(path: str | os.PathLike[str] | None = None, download: bool = True) -> Path:
     """The full MNIST file: ``path``, else ``$CVAE_MNIST``, else Keras' cache (downloading
     into it when allowed). Raises `DataError` saying exactly what to do when none works."""
-    for candidate, origin in ((path, "--data"), (os.environ.get(ENV_VAR), f"${ENV_VAR}")):
+    for candidate, origin in ((path, "--data"), (settings.text(settings.MNIST),
+                                                 f"${settings.MNIST}")):
         if candidate:
             p = Path(candidate).expanduser()
             if not p.is_file():

@@ -68,16 +68,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
 import socket
 import sys
+
+from cvae import settings
 
 log = logging.getLogger(__name__)
 
 # Streamlit (major, minor) versions whose script_runner._clean_problem_modules was read and
 # found to do what is described above: first and last, inclusive. Extend after checking.
 VERIFIED_STREAMLIT = ((1, 67), (1, 67))
-SWITCH_OFF = "CVAE_NO_WORKAROUNDS"
 
 _applied: list[str] | None = None
 
@@ -98,7 +98,7 @@ def _verified(version: str) -> bool:
 
 
 def _switched_off() -> bool:
-    return os.environ.get(SWITCH_OFF, "").strip() not in ("", "0")
+    return settings.switch(settings.NO_WORKAROUNDS, False)
 
 
 def _clean_problem_modules_but_keras() -> None:
@@ -121,7 +121,7 @@ def apply() -> list[str]:
     if _applied is not None:
         return list(_applied)
     if _switched_off():
-        log.info("Streamlit workarounds switched off (%s is set)", SWITCH_OFF)
+        log.info("Streamlit workarounds switched off (%s is on)", settings.NO_WORKAROUNDS)
         _applied = []
         return []
     applied: list[str] = []

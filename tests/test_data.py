@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cvae import data
+from cvae import data, settings
 
 
 def test_shipped_test_split_is_mnist_test(test_split):
@@ -49,13 +49,13 @@ def test_garbage_file(tmp_path):
 
 def test_find_mnist_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "KERAS_CACHE", tmp_path / "absent.npz")
-    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.delenv(settings.MNIST, raising=False)
     with pytest.raises(data.DataError) as info:
         data.find_mnist(None, download=False)
     assert "--data" in str(info.value) and "CVAE_MNIST" in str(info.value)
     with pytest.raises(data.DataError, match="does not exist"):
         data.find_mnist(tmp_path / "nope.npz")
-    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "env.npz"))
+    monkeypatch.setenv(settings.MNIST, str(tmp_path / "env.npz"))
     with pytest.raises(data.DataError, match=r"\$CVAE_MNIST"):
         data.find_mnist(None, download=False)
 
@@ -63,6 +63,6 @@ def test_find_mnist_says_what_to_do(tmp_path, monkeypatch):
 def test_find_mnist_prefers_flag_then_env(tmp_path, monkeypatch):
     flag = _npz(tmp_path / "flag.npz", a=np.zeros(1))
     env = _npz(tmp_path / "env.npz", a=np.zeros(1))
-    monkeypatch.setenv(data.ENV_VAR, str(env))
+    monkeypatch.setenv(settings.MNIST, str(env))
     assert data.find_mnist(flag) == flag
     assert data.find_mnist(None) == env

@@ -26,7 +26,9 @@ def module_names(package: Path) -> dict[str, Path]:
 
 
 def imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """The package's modules that ``name`` (at ``path``) imports anywhere in its body."""
+    """The package's modules that ``name`` (at ``path``) imports anywhere in its body
+    (``from pkg import mod`` counts as importing ``pkg.mod`` only: every module's parent
+    package is imported first anyway)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -37,8 +39,10 @@ def imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & modules.keys()
+            found.update(submodules)
+            if len(submodules) < len(node.names):  # a name defined in `base` itself
+                found.add(base)
     return {m for m in found if m in modules and m != name}
 
 

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from cvae import settings
 from cvae.live import guard, protocol
 from cvae.live.routes import live_routes
 
@@ -142,15 +143,15 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy():
 
 
 def test_settings_come_from_the_environment_and_bad_ones_say_which(monkeypatch):
-    monkeypatch.setenv(guard.SOCKETS_ENV, "3")
-    monkeypatch.setenv(guard.DECODES_ENV, "50")
-    monkeypatch.setenv(guard.MESSAGES_ENV, "100")
-    monkeypatch.setenv(guard.PROXIES_ENV, "127.0.0.1")
+    monkeypatch.setenv(settings.LIVE_SOCKETS_PER_CLIENT, "3")
+    monkeypatch.setenv(settings.LIVE_DECODES_PER_CLIENT, "50")
+    monkeypatch.setenv(settings.LIVE_MESSAGES_PER_CLIENT, "100")
+    monkeypatch.setenv(settings.TRUSTED_PROXIES, "127.0.0.1")
     limits = guard.ClientLimits()
     assert (limits.sockets_per_client, limits.rate, limits.messages) == (3, 50.0, 100.0)
     assert limits.address("127.0.0.1", {"x-forwarded-for": "203.0.113.7"}) == "203.0.113.7"
-    monkeypatch.setenv(guard.SOCKETS_ENV, "0")
-    with pytest.raises(ValueError, match=guard.SOCKETS_ENV):
+    monkeypatch.setenv(settings.LIVE_SOCKETS_PER_CLIENT, "0")
+    with pytest.raises(ValueError, match=settings.LIVE_SOCKETS_PER_CLIENT):
         guard.ClientLimits()
 
 

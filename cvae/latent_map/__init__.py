@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from cvae import plane as planes
+from cvae import settings
 from cvae.explorer import ModelView
 from cvae.figures import CLASS_COLOURS, OWN_COLOUR
 from cvae.palette import TEXT_ON_CLASS
 
-DISABLE_ENV = "CVAE_DISABLE_PAD"
 ASSETS = Path(__file__).with_name("assets")
 STATIC_FILES = ("main.js", "geometry.js", "drawing.js", "transport.js", "zoom.js", "hover.js",
                 "layers.js")
@@ -50,7 +49,7 @@ _renderers: dict[str, Any] = {}
 
 def disabled() -> bool:
     """Whether the components are switched off by the environment (``CVAE_DISABLE_PAD=1``)."""
-    return os.environ.get(DISABLE_ENV, "").strip().lower() in ("1", "true", "yes")
+    return settings.switch(settings.NO_MAP, False)
 
 
 def asset_version() -> str:

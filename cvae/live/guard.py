@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -42,16 +41,13 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from cvae import settings
 from cvae.live import protocol
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ORIGIN_REFUSED = (1008, "origin not allowed")  # 1008: policy violation
 TOO_MANY_SOCKETS = (1013, "too many live connections from this address")  # 1013: try later
-SOCKETS_ENV = "CVAE_LIVE_SOCKETS_PER_CLIENT"
-DECODES_ENV = "CVAE_LIVE_DECODES_PER_CLIENT"
-MESSAGES_ENV = "CVAE_LIVE_MESSAGES_PER_CLIENT"
-PROXIES_ENV = "CVAE_TRUSTED_PROXIES"
 SOCKETS_PER_CLIENT = 16
 DECODES_PER_CLIENT = 60.0   # per second, shared by an address's sockets
 DECODE_BURST = 30.0         # decodes an address may have at once before the rate applies
@@ -130,7 +126,7 @@ def parse_proxies(text: str) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ValueError(f"{PROXIES_ENV}: {entry!r} is not an IP address or CIDR "
+            raise ValueError(f"{settings.TRUSTED_PROXIES}: {entry!r} is not an IP address or CIDR "
                              "network (expected e.g. 10.0.0.0/8, 127.0.0.1)") from None
     return tuple(networks)
 
@@ -172,19 +168,6 @@ def client_address(peer: str | None, headers: Mapping[str, str],
 
 
 # --- per-address limits ---------------------------------------------------------------------
-
-def _env_number(name: str, default: float, kind: type = float) -> Any:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return kind(default)
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a positive number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {raw!r}")
-    return value
-
 
 class Bucket(protocol.TokenBucket):
     """An address's budget: the connection limit's token bucket, and a wait for a token."""
@@ -237,17 +220,19 @@ class ClientLimits:
                  proxies: tuple[Network, ...] | None = None,
                  messages_per_client: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        """Defaults from the environment (`SOCKETS_ENV`, `DECODES_ENV`, `MESSAGES_ENV`,
-        `PROXIES_ENV`); a bad value raises `ValueError` saying which setting."""
+        """Defaults from the environment (`cvae.settings`: ``CVAE_LIVE_*_PER_CLIENT``,
+        ``CVAE_TRUSTED_PROXIES``); a bad value raises `ValueError` saying which setting."""
         self.sockets_per_client = (sockets_per_client if sockets_per_client is not None
-                                   else _env_number(SOCKETS_ENV, SOCKETS_PER_CLIENT, int))
+                                   else settings.number(settings.LIVE_SOCKETS_PER_CLIENT,
+                                                   SOCKETS_PER_CLIENT, int))
         self.rate = (decodes_per_client if decodes_per_client is not None
-                     else _env_number(DECODES_ENV, DECODES_PER_CLIENT))
+                     else settings.number(settings.LIVE_DECODES_PER_CLIENT, DECODES_PER_CLIENT))
         self.burst = min(burst, max(1.0, self.rate))
         self.messages = (messages_per_client if messages_per_client is not None
-                         else _env_number(MESSAGES_ENV, MESSAGES_PER_CLIENT))
+                         else settings.number(settings.LIVE_MESSAGES_PER_CLIENT,
+                                         MESSAGES_PER_CLIENT))
         self.proxies = (proxies if proxies is not None
-                        else parse_proxies(os.environ.get(PROXIES_ENV, "")))
+                        else parse_proxies(settings.text(settings.TRUSTED_PROXIES)))
         self.clock = clock
         self.clients: dict[str, Client] = {}
         self.refused = 0

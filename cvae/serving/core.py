@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from cvae import settings
 from cvae.data import binarize
 
 BUCKETS = (1, 16, 64, 256)  # a 1024 bucket measured ~125 MB more RSS and no faster here
 SPLIT_ROWS = BUCKETS[1]  # bigger requests run as chunks side by side, one per core
-OP_THREADS_ENV = "CVAE_OP_THREADS"  # threads per TensorFlow op in a serving process
 CHUNK_WORKERS = os.cpu_count() or 1
 
 
@@ -44,7 +44,7 @@ def limit_op_threads() -> None:
 
     tf = import_tensorflow()
 
-    wanted = int(os.environ.get(OP_THREADS_ENV, "1") or 0)
+    wanted = settings.count(settings.OP_THREADS, 1)
     # TensorFlow already running (a test process, a notebook) refuses it: leave it be.
     with contextlib.suppress(RuntimeError):
         tf.config.threading.set_intra_op_parallelism_threads(wanted)

@@ -7,12 +7,11 @@ Thread-safe: a per-name lock makes concurrent first requests load a model once.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from cvae import catalog
+from cvae import catalog, settings
 from cvae.data import Split, load_test_split
 from cvae.explorer import ModelView, build_view
 from cvae.model_service import ModelService
@@ -42,7 +41,7 @@ def test_split() -> Split:
 def batching() -> bool:
     """Whether cores batch concurrent requests across sessions (`cvae.serving.batching`); off
     with ``CVAE_BATCHING=0`` (to measure the difference)."""
-    return os.environ.get("CVAE_BATCHING", "1").strip() != "0"
+    return settings.switch(settings.BATCHING, True)
 
 
 def core(name: str) -> Any:

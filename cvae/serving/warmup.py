@@ -25,7 +25,6 @@ Start -> ready time is logged once at INFO on this module's logger (Streamlit's 
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -34,17 +33,17 @@ from typing import Any
 
 from streamlit.logger import get_logger
 
+from cvae import settings
+
 log = get_logger(__name__)  # Streamlit's handler and level: shown in the server's log
 
-MODELS_ENV = "CVAE_WARM_MODELS"
-SWITCH_ENV = "CVAE_WARM"
 
 
 def wanted_models(offered: list[str], setting: str | None = None) -> tuple[list[str], list[str]]:
     """The models to warm (in the order offered) and the names of ``setting`` (default:
     ``$CVAE_WARM_MODELS``) that the server does not offer."""
-    raw = os.environ.get(MODELS_ENV, "") if setting is None else setting
-    names = [n.strip() for n in raw.split(",") if n.strip()]
+    names = (settings.names(settings.WARM_MODELS) if setting is None
+             else [n.strip() for n in setting.split(",") if n.strip()])
     if not names:
         return list(offered), []
     return [n for n in offered if n in names], [n for n in names if n not in offered]
@@ -113,7 +112,7 @@ class Warmup:
         self._rehearse = rehearse
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.enabled = os.environ.get(SWITCH_ENV, "1").strip() != "0"
+        self.enabled = settings.switch(settings.WARM, True)
         self.wanted: list[str] = []
         self.unknown: list[str] = []
         self.done: list[str] = []
@@ -159,7 +158,7 @@ class Warmup:
             self.finished = True
         ready, body = self.readiness()
         if not self.enabled:
-            log.info("warm-up switched off (%s=0): ready at once", SWITCH_ENV)
+            log.info("warm-up switched off (%s=0): ready at once", settings.WARM)
         elif ready:
             log.info("ready: %d model(s) warm in %.1f s after start-up (%s)",
                      len(self.done), self.seconds, ", ".join(self.done))
@@ -173,7 +172,7 @@ class Warmup:
         self.wanted, self.unknown = wanted_models(offered)
         if self.unknown:
             log.error("%s names model(s) this server does not offer: %s (it offers: %s)",
-                      MODELS_ENV, ", ".join(self.unknown), ", ".join(offered))
+                      settings.WARM_MODELS, ", ".join(self.unknown), ", ".join(offered))
         service = self._service or _registry_service
         extras = list(self._extras) if self._extras is not None else [_points_file]
         for name in self.wanted:
