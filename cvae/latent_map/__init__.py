@@ -31,6 +31,7 @@ from cvae import plane as planes
 from cvae import settings
 from cvae.explorer import ModelView
 from cvae.figures import CLASS_COLOURS, OWN_COLOUR
+from cvae.images import to_uint8
 from cvae.palette import TEXT_ON_CLASS
 
 ASSETS = Path(__file__).with_name("assets")
@@ -161,7 +162,7 @@ def map_data(view: ModelView, digit: int, point: tuple[float, float], *, version
     Outside the default plane, ``plane`` names the view's plane (`cvae.plane`), as do the
     points and regions URLs, and the map sends it with each live decode request
     (`cvae.live.protocol`)."""
-    grey = np.round(np.clip(np.asarray(probs, np.float64), 0, 1) * 255).astype(np.uint8)
+    grey = to_uint8(probs)
     (x0, x1), (y0, y1) = view.bounds
     x0, x1 = min(x0, np.floor(point[0] * 2 - 1) / 2), max(x1, np.ceil(point[0] * 2 + 1) / 2)
     y0, y1 = min(y0, np.floor(point[1] * 2 - 1) / 2), max(y1, np.ceil(point[1] * 2 + 1) / 2)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from cvae import plane as planes
+from cvae.images import to_uint8
 
 MAX_MESSAGE_BYTES = 256
 MAX_SEQ = 2**31 - 1
@@ -111,7 +112,7 @@ def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str],
 
 def encode_digit(seq: int, x: float, y: float, probs: np.ndarray) -> bytes:
     """The binary answer: header plus the decode as 784 grey levels."""
-    grey = np.round(np.clip(np.asarray(probs, np.float64), 0.0, 1.0) * 255).astype(np.uint8)
+    grey = to_uint8(probs)
     if grey.size != DIGIT_BYTES:
         raise ValueError(f"expected a 28x28 decode, got shape {np.shape(probs)}")
     return HEADER.pack(seq, x, y) + grey.tobytes()

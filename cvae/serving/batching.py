@@ -84,7 +84,7 @@ class BatchingCore:
         """Future of `ModelCore.decode` (``[N, 28, 28]`` float32) for codes ``[N, L]``."""
         try:
             z = np.asarray(z, np.float32).reshape(-1, self.core.latent)
-            y = self.core._labels(labels, len(z), self.core.decoder_sees_label)
+            y = self.core.label_array(labels, len(z), self.core.decoder_sees_label)
         except Exception as e:  # bad input fails this request only
             return _failed(e)
         return self._submit(_Request("decode", z, np.ascontiguousarray(y, np.int32)))
@@ -93,7 +93,7 @@ class BatchingCore:
         """Future of `ModelCore.encode` (posterior means and stddevs ``[N, L]``)."""
         try:
             x = binarize(np.asarray(images).reshape(-1, 28, 28))
-            y = self.core._labels(labels, len(x), self.core.vae.recipe.label_to_encoder)
+            y = self.core.label_array(labels, len(x), self.core.vae.recipe.label_to_encoder)
         except Exception as e:
             return _failed(e)
         return self._submit(_Request("encode", x, np.ascontiguousarray(y, np.int32)))

@@ -160,7 +160,9 @@ class ModelCore:
             self.decode(np.zeros((b, self.latent), np.float32), 0)
             self.encode(np.zeros((b, 28, 28), np.uint8), 0)
 
-    def _labels(self, labels: Any, n: int, needed: bool) -> np.ndarray:
+    def label_array(self, labels: Any, n: int, needed: bool) -> np.ndarray:
+        """``labels`` (one or ``n``) as the ``n`` int32 labels a compiled call takes; zeros
+        when the network ignores them (``needed`` False), an error when it needs them."""
         if labels is None:
             if needed:
                 raise ValueError(f"{self.name} reads the digit label: pass labels")
@@ -184,7 +186,7 @@ class ModelCore:
         """Bernoulli means ``[N, 28, 28]`` (float32 in [0, 1]) of p(x | z, y) for codes
         ``[N, L]``; ``labels`` (one digit or ``[N]``) is required when the decoder sees it."""
         z = np.asarray(z, np.float32).reshape(-1, self.latent)
-        y = self._labels(labels, len(z), self.decoder_sees_label)
+        y = self.label_array(labels, len(z), self.decoder_sees_label)
         if len(z) == 0:
             return np.zeros((0, 28, 28), np.float32)
         return np.concatenate([r[0] for r in self._batched(self._decode_graph, z, y)])
@@ -193,7 +195,7 @@ class ModelCore:
         """Posterior means and standard deviations ``[N, L]`` of uint8 or {0,1} images
         (``labels`` required when the encoder sees the label)."""
         x = binarize(np.asarray(images).reshape(-1, 28, 28))
-        y = self._labels(labels, len(x), self.vae.recipe.label_to_encoder)
+        y = self.label_array(labels, len(x), self.vae.recipe.label_to_encoder)
         if len(x) == 0:
             return np.zeros((0, self.latent), np.float32), np.zeros((0, self.latent), np.float32)
         parts = self._batched(self._encode_graph, x, y)
@@ -205,7 +207,7 @@ class ModelCore:
         few images (a picked or drawn digit: an eager call, ~ms per image, never traced;
         diagonal posteriors give diagonal matrices)."""
         x = binarize(np.asarray(images).reshape(-1, 28, 28))
-        y = self._labels(labels, len(x), self.vae.recipe.label_to_encoder)
+        y = self.label_array(labels, len(x), self.vae.recipe.label_to_encoder)
         q = self.vae.posterior(x, y)
         return (q.mean().numpy().astype(np.float64),
                 q.covariance().numpy().astype(np.float64))
