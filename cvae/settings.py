@@ -16,7 +16,7 @@ WARM = "CVAE_WARM"
 WARM_MODELS = "CVAE_WARM_MODELS"
 BATCHING = "CVAE_BATCHING"
 OP_THREADS = "CVAE_OP_THREADS"
-NO_MAP = "CVAE_DISABLE_PAD"
+NO_COMPONENTS = "CVAE_NO_COMPONENTS"
 NO_WORKAROUNDS = "CVAE_NO_WORKAROUNDS"
 STATIC_CACHE = "CVAE_STATIC_CACHE"
 TRUSTED_PROXIES = "CVAE_TRUSTED_PROXIES"
@@ -47,7 +47,8 @@ SETTINGS = (
             "comma-separated models the warm-up loads before `/cvae/ready` says ready"),
     Setting(BATCHING, "1", "0: each decode request runs on its own (no cross-session batching)"),
     Setting(OP_THREADS, "1", "threads per TensorFlow op in a server (0: TensorFlow's default)"),
-    Setting(NO_MAP, "0", "1: no latent map or drawing component: the Plotly and image fallback"),
+    Setting(NO_COMPONENTS, "0",
+            "1: no latent map or drawing component: the Plotly and image fallback"),
     Setting(NO_WORKAROUNDS, "0", "1: none of the Streamlit workarounds is applied"),
     Setting(STATIC_CACHE, "`$XDG_CACHE_HOME` or `~/.cache`, `cvae-explorer/static`",
             "where the compressed copy of Streamlit's static files is kept"),

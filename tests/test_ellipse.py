@@ -129,7 +129,7 @@ def test_ellipse_data_reaches_the_map_with_the_picked_digit():
 def test_ellipse_lines_are_drawn_on_the_fallback_scatter(monkeypatch):
     from tests.harness.apptest import assert_healthy, run_app
 
-    monkeypatch.setenv(settings.NO_MAP, "1")
+    monkeypatch.setenv(settings.NO_COMPONENTS, "1")
     at = run_app({"model": "class-prior-2d", "digit": "3", "pick": "5"})
     assert_healthy(at)
     (chart,) = [c for c in at.get("plotly_chart") if "test digit" in c.proto.spec]

@@ -106,7 +106,7 @@ def _assert_slider_fallback(at) -> None:
 
 
 def test_with_the_map_switched_off_the_sliders_still_drive_the_page(monkeypatch):
-    monkeypatch.setenv(settings.NO_MAP, "1")
+    monkeypatch.setenv(settings.NO_COMPONENTS, "1")
     _assert_slider_fallback(run_app())
 
 
@@ -189,7 +189,7 @@ def test_removing_the_upload_removes_your_digit(test_split):
 
 
 def test_an_uploaded_digit_is_a_star_on_the_fallback_scatter(monkeypatch, test_split):
-    monkeypatch.setenv(settings.NO_MAP, "1")
+    monkeypatch.setenv(settings.NO_COMPONENTS, "1")
     at = _upload(run_app(), "three.png", _photo_png(test_split, 3))
     assert_healthy(at)
     assert "your digit" in _traces(at)

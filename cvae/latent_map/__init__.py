@@ -10,7 +10,7 @@
   view state (`map_data`), never the code.
 * The drawing canvas sends the state ``drawing``: the canvas as a PNG data URL (or None).
 
-When the components cannot be registered, or ``CVAE_DISABLE_PAD=1``, `latent_map` and
+When the components cannot be registered, or ``CVAE_NO_COMPONENTS=1``, `latent_map` and
 `drawing` return None and the page falls back to sliders, a Plotly scatter and the uploader.
 """
 
@@ -49,8 +49,8 @@ _renderers: dict[str, Any] = {}
 
 
 def disabled() -> bool:
-    """Whether the components are switched off by the environment (``CVAE_DISABLE_PAD=1``)."""
-    return settings.switch(settings.NO_MAP, False)
+    """Whether the components are switched off by the environment (``CVAE_NO_COMPONENTS=1``)."""
+    return settings.switch(settings.NO_COMPONENTS, False)
 
 
 def asset_version() -> str:

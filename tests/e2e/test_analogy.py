@@ -23,7 +23,7 @@ ANALOGY = "p(x | z, y) for y = 0…9"
 def server() -> Iterator[str]:
     """The page with the plain sliders (the panel is the same with the latent map)."""
     require_chromium()
-    with running_app("streamlit-server-analogy.log", env={"CVAE_DISABLE_PAD": "1"},
+    with running_app("streamlit-server-analogy.log", env={"CVAE_NO_COMPONENTS": "1"},
                      ready=True) as (
             base, _):
         yield base

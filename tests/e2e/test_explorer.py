@@ -5,7 +5,7 @@ the keyboard on slider thumbs, a mouse click on a digit in the scatter, links op
 fresh browser. Pictures are compared by their src (a ``/media/<content hash>`` address or
 a ``data:`` URL), so "the picture changed" means the image bytes changed. Each test leaves
 a screenshot in tests/artifacts/. They run against the page without the latent map
-(``CVAE_DISABLE_PAD=1``); the map has its own tests in test_map.py.
+(``CVAE_NO_COMPONENTS=1``); the map has its own tests in test_map.py.
 """
 
 from __future__ import annotations
@@ -152,10 +152,10 @@ def press(thumb: Locator, key: str, times: int) -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """These tests drive the plain widgets: the page without the latent map
-    (``CVAE_DISABLE_PAD=1``: the decoded digit as an image beside the Plotly scatter); the
+    (``CVAE_NO_COMPONENTS=1``: the decoded digit as an image beside the Plotly scatter); the
     map is covered by test_map.py."""
     require_chromium()
-    with running_app("streamlit-server-plain.log", env={"CVAE_DISABLE_PAD": "1"},
+    with running_app("streamlit-server-plain.log", env={"CVAE_NO_COMPONENTS": "1"},
                      ready=True) as (base, _):
         yield base
 

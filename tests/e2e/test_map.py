@@ -146,7 +146,7 @@ def test_a_slider_move_sends_no_point_data(map_page):
 
 def test_without_the_component_sliders_and_scatter_still_work(browser):
     require_chromium()
-    with running_app("streamlit-server-nomap.log", env={"CVAE_DISABLE_PAD": "1"},
+    with running_app("streamlit-server-nomap.log", env={"CVAE_NO_COMPONENTS": "1"},
                      ready=True) as (base, _):
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
