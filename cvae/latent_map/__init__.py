@@ -35,7 +35,7 @@ from cvae.images import to_uint8
 from cvae.palette import TEXT_ON_CLASS
 
 ASSETS = Path(__file__).with_name("assets")
-STATIC_FILES = ("main.js", "geometry.js", "drawing.js", "transport.js", "zoom.js", "hover.js",
+STATIC_FILES = ("main.js", "geometry.js", "render.js", "transport.js", "zoom.js", "hover.js",
                 "layers.js")
 MAP = "cvae_latent_map"
 DRAW = "cvae_draw_digit"
@@ -122,7 +122,8 @@ def _register(name: str) -> Any:
 
     if name == MAP:
         return component(name, html=read("map.html"), css=read("map.css"), js=loader_js())
-    return component(name, html=read("sketch.html"), css=read("sketch.css"), js=read("sketch.js"))
+    return component(name, html=read("digit_canvas.html"), css=read("digit_canvas.css"),
+                     js=read("digit_canvas.js"))
 
 
 def _renderer(name: str) -> Any:

@@ -2,7 +2,7 @@
 // Pictures are fetched on first hover from the digit route (cvae/live/digits.py: 784 grey
 // levels, cached for good by the browser) and kept in a Map for the page's life.
 
-import { drawDigit } from "./drawing.js";
+import { drawDigit } from "./render.js";
 
 const DIGIT_PATH = "cvae/digit/";
 const PICTURES = new Map();  // index -> Promise of Uint8Array(784)

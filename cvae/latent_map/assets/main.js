@@ -25,7 +25,7 @@
 // state in .live as {t, state} (a reconnect may pass in one frame: too quick to poll for).
 
 import { clampToFrame, makeFrame, nearestPoint, parsePoints } from "./geometry.js";
-import { drawDigit, drawMap, drawPointsLayer } from "./drawing.js";
+import { drawDigit, drawMap, drawPointsLayer } from "./render.js";
 import { createTransport, liveUrl } from "./transport.js";
 import { nearestDigits, panBy, pinch, wheelFactor, zoomAt } from "./zoom.js";
 // hover.js and layers.js load when first needed (lazyHover, lazyRegions, withLayers), so
