@@ -27,7 +27,7 @@ def test_the_map_keeps_its_labels_and_live_regions():
 
 def test_the_compacted_css_still_reads_as_inline_css_to_streamlit():
     """A one-line css string with "[" in it is a file path to Streamlit: registering fails."""
-    from cvae.latent_map import DRAW, MAP, _register
+    from cvae.latent_map import DRAW_COMPONENT, MAP_COMPONENT, _register
 
-    for name in (MAP, DRAW):
+    for name in (MAP_COMPONENT, DRAW_COMPONENT):
         _register(name)

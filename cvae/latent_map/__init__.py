@@ -37,8 +37,8 @@ from cvae.palette import TEXT_ON_CLASS
 ASSETS = Path(__file__).with_name("assets")
 STATIC_FILES = ("main.js", "geometry.js", "render.js", "transport.js", "zoom.js", "hover.js",
                 "layers.js")
-MAP = "cvae_latent_map"
-DRAW = "cvae_draw_digit"
+MAP_COMPONENT = "cvae_latent_map"    # the components' registered names (widget keys are
+DRAW_COMPONENT = "cvae_draw_digit"   # the page's: `cvae.page_state`)
 POINTS_PATH = "cvae/points"   # relative to the page: resolved against document.baseURI
 LIVE_PATH = "cvae/live"
 STATIC_PATH = "cvae/static"
@@ -120,7 +120,7 @@ def _register(name: str) -> Any:
             return css.replace("}", "}\n")
         return compact(text) if file.endswith(".html") else text
 
-    if name == MAP:
+    if name == MAP_COMPONENT:
         return component(name, html=read("map.html"), css=read("map.css"), js=loader_js())
     return component(name, html=read("digit_canvas.html"), css=read("digit_canvas.css"),
                      js=read("digit_canvas.js"))
@@ -141,7 +141,7 @@ def _renderer(name: str) -> Any:
 
 def available() -> bool:
     """Whether the map and the drawing canvas can be shown."""
-    return _renderer(MAP) is not None and _renderer(DRAW) is not None
+    return _renderer(MAP_COMPONENT) is not None and _renderer(DRAW_COMPONENT) is not None
 
 
 def _xy(point: tuple[float, float] | None) -> list[float] | None:
@@ -239,7 +239,7 @@ def show(*, key: str, view: ModelView, digit: int, point: tuple[float, float],
     False when the map is
     unavailable. A release or a click calls ``on_event`` with a checked `MapEvent`; the
     map's fragment then reruns by itself."""
-    render = _renderer(MAP)
+    render = _renderer(MAP_COMPONENT)
     if render is None:
         return False
 
@@ -277,7 +277,7 @@ def drawing(*, key: str, on_change: Callable[[str | None], None]) -> bool:
     """Mount the drawing canvas; False when it is unavailable. Each finished stroke calls
     ``on_change`` with the canvas as a PNG data URL (None after Clear); a rerun redraws
     the current drawing."""
-    render = _renderer(DRAW)
+    render = _renderer(DRAW_COMPONENT)
     if render is None:
         return False
     render(key=key, data={"drawing": _drawn(key)},
