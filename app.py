@@ -334,7 +334,7 @@ def latent_panel(svc: ModelService) -> None:
         st.markdown("**Decoded digit**")
         st.image(svc.digit_png(digit, (x, y)), output_format="PNG", width=280,
                  alt=f"the digit decoded at ({x:.2f}, {y:.2f}) for class {digit}",
-                 caption=f"p(x | z{', y' if svc.reads_label else ''}) at ({x:.2f}, {y:.2f})")
+                 caption=f"p(x | z{', y' if svc.label_to_decoder else ''}) at ({x:.2f}, {y:.2f})")
     if picked is not None:
         st.markdown(f"**Picked test digit #{picked}** (a {view.labels[picked]})")
         original, recon = svc.test_digit_pngs(picked)
@@ -344,7 +344,7 @@ def latent_panel(svc: ModelService) -> None:
         right.image(recon, caption="reconstruction", output_format="PNG", width=112,
                     alt=f"the model's reconstruction of test digit #{picked}")
         st.button("Clear pick", on_click=lambda: page_state().clear_pick(), key="clear_pick")
-    if svc.reads_label:
+    if svc.label_to_decoder:
         analogy_panel(svc, digit, (x, y))
 
 
@@ -433,7 +433,7 @@ def grid_panel(svc: ModelService) -> None:
                       bind="query-params")
         span = st.slider("Grid span (upper normal quantile)", GRID_SPAN[0], GRID_SPAN[1],
                          GRID_SPAN[2], step=0.01, key=GRID_SPAN_KEY, bind="query-params")
-    drawn = f", drawn as {digit}s" if svc.reads_label else ""
+    drawn = f", drawn as {digit}s" if svc.label_to_decoder else ""
     st.divider()
     left, right = st.columns(2, gap="large")
     with left:
@@ -471,7 +471,7 @@ def samples_panel(svc: ModelService) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         prior = f"p(z | y={digit})" if svc.view.conditional else "the prior N(0, I)"
-        drawn = f", drawn as {digit}s" if svc.reads_label else ""
+        drawn = f", drawn as {digit}s" if svc.label_to_decoder else ""
         st.markdown(f"**Samples from {prior}{drawn}**")
         st.button("New samples", key="resample", on_click=lambda: page_state().next_samples())
         st.image(svc.samples_png(digit, page.sample_seed), output_format="PNG", width="stretch",

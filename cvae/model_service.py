@@ -126,9 +126,9 @@ class ModelService:
     # --- what the model is -----------------------------------------------------------------
 
     @property
-    def reads_label(self) -> bool:
+    def label_to_decoder(self) -> bool:
         """Whether the decoder draws the picked class (p(x | z, y))."""
-        return bool(self.core.decoder_sees_label)
+        return bool(self.core.label_to_decoder)
 
     @cached_property
     def info(self) -> ModelInfo:
@@ -154,7 +154,7 @@ class ModelService:
         return str(files.get("model.weights.h5", "0" * 8))[:8]
 
     def _label(self, digit: int) -> int | None:
-        return digit if self.reads_label else None
+        return digit if self.label_to_decoder else None
 
     # --- decodes ---------------------------------------------------------------------------
 
@@ -193,7 +193,7 @@ class ModelService:
     def samples_png(self, digit: int, seed: int) -> bytes:
         """16 samples from p(z | digit) (or N(0, I)), two rows of eight: one picture (and
         one cache entry) for every class when neither the prior nor the decoder reads it."""
-        shown = digit if self.view.conditional or self.reads_label else None
+        shown = digit if self.view.conditional or self.label_to_decoder else None
         return self._samples(shown, seed)
 
     def _samples_png(self, digit: int | None, seed: int) -> bytes:
@@ -256,7 +256,7 @@ class ModelService:
         xy = self.view.frame.project(code)[0]
         guess = (digit_input.likeliest_class(self.core.class_log_prior(code)[0])
                  if self.view.conditional else None)
-        analogy = self._as_every_class_png(code) if self.reads_label else None
+        analogy = self._as_every_class_png(code) if self.label_to_decoder else None
         return OwnReading(
             seen_png=images.digit_png(seen, scale=5),
             recon_png=images.digit_png(self.core.decode(code, read)[0], scale=5),
@@ -309,7 +309,7 @@ class ModelService:
                         n: int) -> Regions:
         # A 2-D model whose decoder does not read the label draws the same lattice for
         # every class (the view is the whole latent space): one computation serves all ten.
-        shared = self.view.latent == 2 and not self.reads_label
+        shared = self.view.latent == 2 and not self.label_to_decoder
         labels, confidence = self._lattice(None if shared else digit, x, y, n)
         return Regions(digit, x, y, n, labels, confidence)
 

@@ -27,7 +27,7 @@ def labelled() -> ModelCore:
     """A model whose encoder and decoder both read the label."""
     keras.utils.set_random_seed(6)
     core = ModelCore(VAE(get_recipe("cvae-style-2d")))
-    assert core.decoder_sees_label and core.vae.recipe.label_to_encoder
+    assert core.label_to_decoder and core.vae.recipe.label_to_encoder
     return core
 
 

@@ -93,7 +93,7 @@ def test_region_lattice_labels_are_the_judges_labels_of_the_decoded_lattice(name
         for col in range(n):
             xy = (x0 + (col + 0.5) * (x1 - x0) / n, y1 - (row + 0.5) * (y1 - y0) / n)
             code = svc.view.latent_at(digit, xy)[None]
-            image = svc.core.decode(code, digit if svc.reads_label else None)
+            image = svc.core.decode(code, digit if svc.label_to_decoder else None)
             odds = judge.probabilities(image)[0]
             cell = row * n + col
             assert regions.labels[cell] == odds.argmax(), (row, col)

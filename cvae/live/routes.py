@@ -63,7 +63,7 @@ def _decode_input(core: Any, view: Any, request: protocol.DecodeRequest) -> tupl
     plane (`ModelView.in_plane`; off-plane components at the class centre), and the class
     as label for a decoder that reads it."""
     code = view.in_plane(request.plane).latent_at(request.digit, (request.x, request.y))[None]
-    return code, request.digit if core.decoder_sees_label else None
+    return code, request.digit if core.label_to_decoder else None
 
 
 def registry_decode(request: protocol.DecodeRequest) -> Any:

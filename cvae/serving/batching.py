@@ -84,7 +84,7 @@ class BatchingCore:
         """Future of `ModelCore.decode` (``[N, 28, 28]`` float32) for codes ``[N, L]``."""
         try:
             z = np.asarray(z, np.float32).reshape(-1, self.core.latent)
-            y = self.core.label_array(labels, len(z), self.core.decoder_sees_label)
+            y = self.core.label_array(labels, len(z), self.core.label_to_decoder)
         except Exception as e:  # bad input fails this request only
             return _failed(e)
         return self._submit(_Request("decode", z, np.ascontiguousarray(y, np.int32)))

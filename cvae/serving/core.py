@@ -138,7 +138,8 @@ class ModelCore:
         return self.vae.metrics
 
     @property
-    def decoder_sees_label(self) -> bool:
+    def label_to_decoder(self) -> bool:
+        """Whether the decoder reads the label (p(x | z, y)): the recipe's own name for it."""
         return self.vae.recipe.label_to_decoder
 
     @cached_property
@@ -186,7 +187,7 @@ class ModelCore:
         """Bernoulli means ``[N, 28, 28]`` (float32 in [0, 1]) of p(x | z, y) for codes
         ``[N, L]``; ``labels`` (one digit or ``[N]``) is required when the decoder sees it."""
         z = np.asarray(z, np.float32).reshape(-1, self.latent)
-        y = self.label_array(labels, len(z), self.decoder_sees_label)
+        y = self.label_array(labels, len(z), self.label_to_decoder)
         if len(z) == 0:
             return np.zeros((0, 28, 28), np.float32)
         return np.concatenate([r[0] for r in self._batched(self._decode_graph, z, y)])

@@ -78,7 +78,7 @@ def warm_service(svc: Any, with_map: bool | None = None) -> int:
         svc.samples_png(digit, d["seed"])
         svc.morph_png("classes", digit, (digit + 1) % 10)
         asked += 2
-        if svc.reads_label:
+        if svc.label_to_decoder:
             svc.analogy_png(digit, xy)
             asked += 1
         svc.judge_reading(svc.digit_at(digit, xy))  # the map's reading (traces the judge)
