@@ -54,27 +54,31 @@ function loadPoints(url) {
   return POINTS.get(url);
 }
 
-let LAYERS = null;  // layers.js once loaded
-let layersLoading = null;
-function withLayers(then) {  // load layers.js (once), then call then(module)
-  if (LAYERS) return then(LAYERS);
-  layersLoading = layersLoading || import("./layers.js").then((mod) => { LAYERS = mod; });
-  layersLoading.then(() => then(LAYERS)).catch(() => { layersLoading = null; });
-  return undefined;
+// A module imported on first use: use(then) calls then(module), at once once it is loaded;
+// use.module is the module, or null until then. A failed import is tried again next use.
+function lazyModule(load) {
+  let loading = null;
+  const use = (then) => {
+    if (use.module) return then(use.module);
+    loading = loading || load().then((mod) => { use.module = mod; });
+    loading.then(() => then(use.module)).catch(() => { loading = null; });
+    return undefined;
+  };
+  use.module = null;
+  return use;
 }
+const withLayers = lazyModule(() => import("./layers.js"));
+const withHover = lazyModule(() => import("./hover.js"));
 
 // hover.js's createHover, loaded at the first show (or warm(): a pointer entering the map).
 function lazyHover(el, box, onPainted) {
   let real = null;
   let wanted = null;  // the show asked while hover.js loads
-  let loading = null;
-  const load = () => {
-    loading = loading || import("./hover.js").then((mod) => {
-      real = mod.createHover(el, box, onPainted);
-      if (wanted) real.show(...wanted);
-      wanted = null;
-    }).catch(() => { loading = null; wanted = null; });
-  };
+  const load = () => withHover((mod) => {
+    real = real || mod.createHover(el, box, onPainted);
+    if (wanted) real.show(...wanted);
+    wanted = null;
+  });
   return {
     warm: load,
     show: (...args) => { if (real) real.show(...args); else { wanted = args; load(); } },
@@ -256,10 +260,12 @@ function createMap(root) {
     }
     const drawn = drawMap(canvas, layer, m.frame, m.view, m.point, m.dpr, {
       under: (ctx) => {
-        if (regionsBox.checked && LAYERS) LAYERS.drawRegions(ctx, m.frame, m.regions);
+        if (regionsBox.checked && withLayers.module) {
+          withLayers.module.drawRegions(ctx, m.frame, m.regions);
+        }
       },
       over: (ctx) => {
-        if (LAYERS) return LAYERS.drawEllipses(ctx, m.frame, m.view);
+        if (withLayers.module) return withLayers.module.drawEllipses(ctx, m.frame, m.view);
         if ((m.view.ellipses || []).length) withLayers(() => schedule());  // then drawn
         return [];
       },
