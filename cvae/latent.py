@@ -79,12 +79,6 @@ def principal_directions(codes: np.ndarray, count: int = 2) -> np.ndarray:
     return basis
 
 
-def pca_frame(codes: np.ndarray) -> Frame:
-    """Identity for 2-D codes; else the two leading principal directions of ``codes``
-    (`principal_directions`)."""
-    return Frame(principal_directions(codes, 2))
-
-
 def shifted_grid(frame: Frame, centre: np.ndarray, n: int, upper: float = 0.95,
                  scale: np.ndarray | float = 1.0) -> np.ndarray:
     """Codes ``[n*n, L]`` of a quantile grid centred on ``centre`` in the view plane,

@@ -38,10 +38,10 @@ def test_class_mean_shifted_grid_is_centred_on_the_class_mean_2d():
     np.testing.assert_allclose(codes - mean, lt.grid_offsets(5))
 
 
-def test_pca_frame_finds_leading_directions_and_lift_keeps_the_rest():
+def test_principal_directions_find_the_leading_ones_and_lift_keeps_the_rest():
     rng = np.random.default_rng(0)
     codes = rng.standard_normal((2000, 5)) * np.array([0.1, 5.0, 0.2, 2.0, 0.1])
-    frame = lt.pca_frame(codes)
+    frame = lt.Frame(lt.principal_directions(codes))
     assert abs(frame.basis[1, 0]) > 0.99 and abs(frame.basis[3, 1]) > 0.99
     np.testing.assert_allclose(frame.basis.T @ frame.basis, np.eye(2), atol=1e-12)
     base = rng.standard_normal(5)
@@ -49,12 +49,12 @@ def test_pca_frame_finds_leading_directions_and_lift_keeps_the_rest():
     np.testing.assert_allclose(frame.project(z), [0.5, -1.0])
     resid = lambda v: v - frame.basis @ frame.project(v)  # noqa: E731
     np.testing.assert_allclose(resid(z), resid(base), atol=1e-12)
-    assert lt.pca_frame(codes[:, :2]).basis.tolist() == np.eye(2).tolist()
+    assert lt.principal_directions(codes[:, :2]).tolist() == np.eye(2).tolist()
 
 
 def test_shifted_grid_in_higher_dimensions_varies_only_in_the_view_plane():
     rng = np.random.default_rng(1)
-    frame = lt.pca_frame(rng.standard_normal((500, 6)))
+    frame = lt.Frame(lt.principal_directions(rng.standard_normal((500, 6))))
     mean = rng.standard_normal(6)
     codes = lt.shifted_grid(frame, mean, 4, upper=0.9)
     off_plane = codes - (codes @ frame.basis) @ frame.basis.T
