@@ -68,6 +68,12 @@ class Plane:
         return basis
 
 
+def _match(key: str) -> re.Match[str] | None:
+    """``key`` read as a plane key (two directions of one kind), or None."""
+    match = _KEY.fullmatch(key) if len(key) <= MAX_KEY else None
+    return match if match is not None and match[1] == match[3] else None
+
+
 def describe(latent: int) -> str:
     """What a plane key of a model with ``latent`` dimensions may be (for messages)."""
     if latent <= 2:
@@ -85,8 +91,8 @@ def principal_planes(latent: int) -> list[Plane]:
 
 def parse(key: str, latent: int) -> Plane:
     """The plane named ``key`` for a model with ``latent`` dimensions, or `PlaneError`."""
-    match = _KEY.fullmatch(key) if len(key) <= MAX_KEY else None
-    if match is None or match[1] != match[3]:
+    match = _match(key)
+    if match is None:
         raise PlaneError(f"it is not {describe(latent)}")
     plane = Plane(match[1], int(match[2]) - 1, int(match[4]) - 1)
     if latent <= 2:
@@ -108,8 +114,7 @@ def parse(key: str, latent: int) -> Plane:
 
 def check_syntax(key: str) -> str:
     """``key`` if it has the form of a plane key (any model), else `PlaneError`."""
-    match = _KEY.fullmatch(key) if len(key) <= MAX_KEY else None
-    if match is None or match[1] != match[3]:
+    if _match(key) is None:
         raise PlaneError("'plane' must look like pc1-pc2 or z3-z7")
     return key
 
