@@ -3,7 +3,7 @@
 ``python -m benchmarks.capacity [--quick] [--soak] [--config "--runner.postScriptGC false"]``
 starts ``streamlit run app.py`` on a free loopback port per configuration (or targets
 ``--url``, loopback only) and ramps visitors that speak Streamlit's own WebSocket protocol
-(`tests.harness.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
+(`harness.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
 run, then acts every ``--think`` s (± 50 %): latent slider steps (fragment reruns), drags on
 the latent map (one position per frame over the live decode channel, ``/cvae/live``, as the
 map sends them, then the release's rerun), class changes, grid-size changes, the odd model
@@ -40,9 +40,9 @@ from benchmarks.common import (
     thread_count,
 )
 from cvae.live.protocol import HEADER as LIVE_HEADER
-from tests.harness import server
-from tests.harness.paths import ROOT
-from tests.harness.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
+from harness import server
+from harness.paths import ROOT
+from harness.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
 
 RESULTS = ROOT / "benchmarks" / "results" / "capacity.json"
 SOAK_RESULTS = ROOT / "benchmarks" / "results" / "capacity_soak.json"

@@ -42,8 +42,8 @@ from typing import Any
 import requests
 
 from benchmarks.replicas import background, page_run, view_query, visitor_round
-from tests.harness.paths import ROOT
-from tests.harness.server import free_port
+from harness.paths import ROOT
+from harness.server import free_port
 
 RESULTS = ROOT / "benchmarks" / "results" / "deploy.json"
 IMAGE = "localhost/cvae-explorer:latest"  # what `image: cvae-explorer` in compose resolves to
@@ -145,7 +145,7 @@ def build(report: dict[str, Any], no_build: bool, fresh: bool) -> None:
 def browser_visit(base: str, query: str = "", cookie: str | None = None) -> dict[str, Any]:
     """Chromium opens the page and waits until it settles; seconds from navigation, the
     pictures on it and any that failed (an /media answer >= 400, or not decoded)."""
-    from tests.harness.browser import launch_chromium, open_app, wait_rendered
+    from harness.browser import launch_chromium, open_app, wait_rendered
 
     with launch_chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})

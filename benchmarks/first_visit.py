@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.capacity import _background_load, _with_server
-from tests.harness import server
-from tests.harness.paths import ROOT
+from harness import server
+from harness.paths import ROOT
 
 RESULTS = ROOT / "benchmarks" / "results" / "first_visit.json"
 CONFIGS = ("", "CVAE_WARM=0")
@@ -53,7 +53,7 @@ _SOCKET_PROBE = """(() => { const W = window.WebSocket;
 def timed_visit(browser: Any, url: str, with_map: bool = True) -> dict[str, float]:
     """One visit from a fresh browser context: navigation -> settled (script idle, and with
     ``with_map`` the map's points drawn; images and charts done), and its parts, in s."""
-    from tests.harness.browser import IDLE, VIEWPORT, wait_rendered
+    from harness.browser import IDLE, VIEWPORT, wait_rendered
 
     context = browser.new_context(viewport=VIEWPORT)  # a fresh browser: nothing cached
     page = context.new_page()
@@ -121,7 +121,7 @@ def _line(row: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tests.harness.browser import launch_chromium
+    from harness.browser import launch_chromium
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", action="append", default=None, metavar="FLAGS",

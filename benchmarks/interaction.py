@@ -52,8 +52,8 @@ def import_seconds() -> float:
 def browser(quick: bool) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.harness.browser import CHROMIUM, LAUNCH, open_app
-    from tests.harness.server import running_app
+    from harness.browser import CHROMIUM, LAUNCH, open_app
+    from harness.server import running_app
 
     if not CHROMIUM.is_file():
         return {"skipped": f"no Chromium at {CHROMIUM}"}

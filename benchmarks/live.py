@@ -15,7 +15,7 @@
   every animation frame, the gap between the pointer and the point whose decode is on
   screen, in latent units and in ms (how long ago the pointer was at that point).
 * The key presses and the drag again in a second tab that reaches the server through a
-  loopback proxy adding 50 ms each way (`tests.harness.delay_proxy`): a 100 ms round trip
+  loopback proxy adding 50 ms each way (`harness.delay_proxy`): a 100 ms round trip
   for every byte, as on a hosted demo (Chromium's network emulation does not delay
   WebSocket frames); ``rtt100_applies_to_websocket`` checks the live channel's answers
   did arrive later.
@@ -111,7 +111,7 @@ def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int)
     import numpy as np
 
     from cvae.live.points import decode_points
-    from tests.harness.latent_map import to_page
+    from harness.latent_map import to_page
 
     with urllib.request.urlopen(f"{base}/cvae/points/{model}") as r:
         xy, _ = decode_points(r.read())
@@ -129,7 +129,7 @@ def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int)
 
 
 def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
-    from tests.harness.latent_map import grab_point, to_page
+    from harness.latent_map import grab_point, to_page
 
     cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
     grab_point(page, frame)
@@ -146,7 +146,7 @@ def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
 
 
 def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
-    from tests.harness.browser import wait_idle
+    from harness.browser import wait_idle
 
     out = []
     for i in range(presses):
@@ -163,10 +163,10 @@ def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
 
 def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
     """The live channel across a server restart on the same port (see the docstring)."""
-    from tests.harness.browser import VIEWPORT, open_app
-    from tests.harness.latent_map import grab_point, map_frame, to_page
-    from tests.harness.paths import ARTIFACTS
-    from tests.harness.server import free_port, start_server, stop_server, wait_ready
+    from harness.browser import VIEWPORT, open_app
+    from harness.latent_map import grab_point, map_frame, to_page
+    from harness.paths import ARTIFACTS
+    from harness.server import free_port, start_server, stop_server, wait_ready
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -205,10 +205,10 @@ def run(quick: bool) -> dict[str, Any]:
     """All the live figures (see the module docstring)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.harness.browser import CHROMIUM, LAUNCH, VIEWPORT, open_app, wait_idle
-    from tests.harness.delay_proxy import DelayProxy
-    from tests.harness.latent_map import map_frame, to_page
-    from tests.harness.server import running_app
+    from harness.browser import CHROMIUM, LAUNCH, VIEWPORT, open_app, wait_idle
+    from harness.delay_proxy import DelayProxy
+    from harness.latent_map import map_frame, to_page
+    from harness.server import running_app
 
     if not CHROMIUM.is_file():
         return {"skipped": f"no Chromium at {CHROMIUM}"}

@@ -10,7 +10,7 @@ folder), waits for health, then checks:
    page, the health check, a linked view ``/?model=..&digit=..&z1=..``, an upload-endpoint
    request and the ``/_stcore/stream`` WebSocket handshake) and each must be answered by one
    replica (nginx's ``X-Served-By`` header); both replicas must get visitors;
-2. a real page run through nginx per model (Streamlit's protocol, `tests.harness.st_protocol`),
+2. a real page run through nginx per model (Streamlit's protocol, `harness.st_protocol`),
    then each replica's RSS with all models loaded;
 3. failover: one replica is killed (SIGKILL) while visitors keep requesting; every request
    must still answer 200, the dead replica's visitors move to the survivor and stay there,
@@ -42,9 +42,9 @@ from typing import Any
 
 import requests
 
-from tests.harness.nginx import NGINX_CONF, loopback_conf
-from tests.harness.paths import ROOT
-from tests.harness.server import free_port
+from harness.nginx import NGINX_CONF, loopback_conf
+from harness.paths import ROOT
+from harness.server import free_port
 
 RESULTS = ROOT / "benchmarks" / "results" / "replicas.json"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -177,7 +177,7 @@ def run_rounds(base: str, sessions: list[requests.Session], rounds: int,
 
 async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str, Any]:
     """A real page run through nginx (Streamlit's protocol) with an optional route cookie."""
-    from tests.harness.st_protocol import StSession
+    from harness.st_protocol import StSession
 
     class CookieSession(StSession):
         async def __aenter__(self) -> StSession:

@@ -31,8 +31,8 @@ def _traces(page: Any) -> int:
 def run(reruns: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.harness.browser import LAUNCH, open_app, wait_idle
-    from tests.harness.server import running_app
+    from harness.browser import LAUNCH, open_app, wait_idle
+    from harness.server import running_app
 
     samples: list[dict[str, float]] = []
     with running_app("soak-server.log") as (base, proc), sync_playwright() as p:

@@ -4,7 +4,7 @@
 Two pages, each served by the same Streamlit in the same run: the app (``streamlit run
 app.py``) and a bare page (``st.write`` of one line, in a temporary folder with the repo's
 ``.streamlit/config.toml``): the framework's own floor. Two paths for each: the plain
-server, and behind ``deploy/nginx.conf`` rendered for loopback (`tests.harness.nginx`).
+server, and behind ``deploy/nginx.conf`` rendered for loopback (`harness.nginx`).
 
 * Phone first visit (390×844 CSS px, touch, mobile user agent; a fresh context with the
   cache disabled) under Chromium's network emulation (CDP
@@ -83,7 +83,7 @@ def lighthouse_command() -> str | None:
 @contextlib.contextmanager
 def streamlit_server(script: Path, workdir: Path, log: Path) -> Iterator[str]:
     """``streamlit run script`` (cwd ``workdir``) on a free loopback port; its base URL."""
-    from tests.harness.server import free_port, stop_server, wait_healthy
+    from harness.server import free_port, stop_server, wait_healthy
 
     port = free_port()
     with open(log, "w") as out:
@@ -104,8 +104,8 @@ def streamlit_server(script: Path, workdir: Path, log: Path) -> Iterator[str]:
 @contextlib.contextmanager
 def nginx_in_front(upstream: str, workdir: Path) -> Iterator[str]:
     """Debian's nginx with ``deploy/nginx.conf`` for one loopback upstream; its base URL."""
-    from tests.harness.nginx import NGINX_CONF, loopback_conf
-    from tests.harness.server import free_port, stop_server, wait_healthy
+    from harness.nginx import NGINX_CONF, loopback_conf
+    from harness.server import free_port, stop_server, wait_healthy
 
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -257,7 +257,7 @@ def warm(browser: Any, base: str, page_kind: str, tries: int = 2) -> None:
 
 def lighthouse_run(command: str, url: str, form: str) -> dict[str, Any]:
     """One Lighthouse run (``form`` "mobile" or "desktop"): scores and the three metrics."""
-    from tests.harness.browser import CHROMIUM
+    from harness.browser import CHROMIUM
 
     args = [command, url, "--output=json", "--output-path=stdout", "--quiet",
             "--only-categories=performance,accessibility", "--max-wait-for-load=90000",
@@ -324,8 +324,8 @@ def run(quick: bool) -> dict[str, Any]:
     """All the web figures (see the module docstring)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.harness.browser import CHROMIUM, LAUNCH
-    from tests.harness.paths import ARTIFACTS
+    from harness.browser import CHROMIUM, LAUNCH
+    from harness.paths import ARTIFACTS
 
     if not CHROMIUM.is_file():
         return {"skipped": f"no Chromium at {CHROMIUM}"}

@@ -1,1 +1,1 @@
-"""The project's tests; `tests.harness` is the code tests and benchmarks share."""
+"""The project's tests, in tiers; the code tests and benchmarks share lives in `harness`."""

@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
 
-from tests.harness.paths import WEIGHTS
+from harness.paths import WEIGHTS
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cvae import catalog
-from tests.harness.apptest import (
+from harness.apptest import (
     assert_healthy,
     class_grid,
     decoded_digit,

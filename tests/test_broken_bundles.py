@@ -10,7 +10,7 @@ import pytest
 
 from cvae import bundle, catalog
 from cvae.cli import evaluate
-from tests.harness.apptest import assert_healthy, run_app, widget_values
+from harness.apptest import assert_healthy, run_app, widget_values
 
 
 def _truncate(path):

@@ -10,8 +10,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 
 from benchmarks import capacity
-from tests.harness import server
-from tests.harness.st_protocol import (
+from harness import server
+from harness.st_protocol import (
     StSession,
     Widget,
     check_loopback,

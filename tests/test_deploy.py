@@ -24,7 +24,7 @@ import pytest
 import requests
 import yaml
 
-from tests.harness.nginx import NGINX, NGINX_CONF, loopback_conf, loopback_nginx
+from harness.nginx import NGINX, NGINX_CONF, loopback_conf, loopback_nginx
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"

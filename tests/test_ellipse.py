@@ -113,7 +113,7 @@ def test_ellipse_of_a_picked_digit_is_its_posterior_projected_on_the_view(tfp_16
 
 
 def test_ellipse_data_reaches_the_map_with_the_picked_digit():
-    from tests.harness.apptest import assert_healthy, map_data, run_app
+    from harness.apptest import assert_healthy, map_data, run_app
 
     at = run_app({"model": "tfp-16d", "digit": "3", "pick": "11"})
     assert_healthy(at)
@@ -127,7 +127,7 @@ def test_ellipse_data_reaches_the_map_with_the_picked_digit():
 
 
 def test_ellipse_lines_are_drawn_on_the_fallback_scatter(monkeypatch):
-    from tests.harness.apptest import assert_healthy, run_app
+    from harness.apptest import assert_healthy, run_app
 
     monkeypatch.setenv(settings.NO_COMPONENTS, "1")
     at = run_app({"model": "class-prior-2d", "digit": "3", "pick": "5"})

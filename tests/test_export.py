@@ -68,7 +68,7 @@ def test_export_morph_and_analogy_gifs_are_animated(style_service):
 
 def test_export_buttons_are_on_the_page():
     """Every export the page offers, and the copy-link button."""
-    from tests.harness.apptest import assert_healthy, run_app
+    from harness.apptest import assert_healthy, run_app
 
     at = run_app({"model": "cvae-style-2d"})
     assert_healthy(at)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.harness.apptest import assert_healthy, run_app
+from harness.apptest import assert_healthy, run_app
 
 # Streamlit 1.67's frontend loads its remark-emoji plugin (265 kB) for Markdown matching this.
 EMOJI_SHORTCODE = re.compile(r":(?!material/|streamlit:)[\w+-][\w_+-]*:")

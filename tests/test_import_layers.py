@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 
 def module_names(package: Path) -> dict[str, Path]:

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cvae import line_chart
-from tests.harness.paths import WEIGHTS
+from harness.paths import WEIGHTS
 
 SVG = "{http://www.w3.org/2000/svg}"
 

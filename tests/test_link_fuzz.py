@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cvae import catalog
-from tests.harness.apptest import run_app, widget_values
+from harness.apptest import run_app, widget_values
 
 # A quick subset by default; CI (.ci/run) sets CVAE_FUZZ_LINKS=1000 for the full run.
 N_LINKS = int(os.environ.get("CVAE_FUZZ_LINKS", "100"))

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from cvae import digit_input, latent_map, settings
-from tests.harness.apptest import assert_healthy, decoded_digit, image_url, map_data, run_app
+from harness.apptest import assert_healthy, decoded_digit, image_url, map_data, run_app
 
 
 def _map(at) -> dict:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.nginx import NGINX_CONF, loopback_conf
-from tests.harness.server import free_port, stop_server, wait_healthy
+from harness.nginx import NGINX_CONF, loopback_conf
+from harness.server import free_port, stop_server, wait_healthy
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PAGE = b"<!doctype html><title>page</title>" + b"<p>Streamlit's page shell.</p>" * 200

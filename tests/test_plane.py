@@ -243,7 +243,7 @@ def test_plane_live_decode_is_the_pages_decode_of_that_view_point(live_client, k
 
 def test_plane_control_moves_the_map_sliders_and_traversals_to_two_dimensions():
     from cvae.serving import registry
-    from tests.harness.apptest import assert_healthy, map_data, run_app
+    from harness.apptest import assert_healthy, map_data, run_app
 
     at = run_app({"model": MODEL, "digit": "2"})
     assert_healthy(at)
@@ -280,7 +280,7 @@ def test_plane_control_moves_the_map_sliders_and_traversals_to_two_dimensions():
 
 
 def test_a_plane_link_reopens_the_plane_and_a_bad_one_is_noted():
-    from tests.harness.apptest import assert_healthy, map_data, run_app
+    from harness.apptest import assert_healthy, map_data, run_app
 
     at = run_app({"model": MODEL, "plane": "pc1-pc3", "z1": "0.5", "z2": "-0.25"})
     assert_healthy(at)

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from cvae.serving.quiet_tensorflow import stderr_without
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 ONEDNN = (b"I0000 00:00:1795862693.111673      22 port.cc:153] oneDNN custom operations are "
           b"on. You may see slightly different numerical results due to floating-point "

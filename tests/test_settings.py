@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cvae import settings
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 
 @pytest.mark.parametrize(("value", "on"), [("1", True), ("true", True), ("Yes", True),

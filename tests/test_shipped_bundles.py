@@ -13,8 +13,8 @@ import cvae
 from cvae.bounds import iwae_log_px, iwae_mc_se, iwae_per_class, marginal_log_px, mean_elbo
 from cvae.cli import evaluate
 from cvae.data import Split
-from tests.harness.bundles import shipped_bundles
-from tests.harness.paths import ROOT, WEIGHTS
+from harness.bundles import shipped_bundles
+from harness.paths import ROOT, WEIGHTS
 
 REQUIRED = ("class-prior-2d", "cvae-style-2d", "tutorial-2d", "tutorial-50d", "tfp-16d")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.harness.apptest import assert_healthy, image_url, run_app
+from harness.apptest import assert_healthy, image_url, run_app
 
 STYLE = "cvae-style-2d"
 ANALOGY = "p(x | z, y) for y = 0…9"

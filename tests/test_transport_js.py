@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 TRANSPORT = ROOT / "cvae" / "latent_map" / "assets" / "transport.js"
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from cvae import latent as lt
-from tests.harness.bundles import shipped_bundles
-from tests.harness.paths import WEIGHTS as WEIGHTS_DIR
+from harness.bundles import shipped_bundles
+from harness.paths import WEIGHTS as WEIGHTS_DIR
 
 
 def test_traversal_row_changes_only_its_dimension():
@@ -80,7 +80,7 @@ def test_active_units_cli_writes_them_into_a_bundle_that_still_verifies(tmp_path
 
     import cvae
     from cvae.cli import evaluate
-    from tests.harness.paths import WEIGHTS
+    from harness.paths import WEIGHTS
 
     bundle = tmp_path / "tutorial-2d"
     shutil.copytree(WEIGHTS / "tutorial-2d", bundle)
@@ -99,7 +99,7 @@ def test_active_units_cli_writes_them_into_a_bundle_that_still_verifies(tmp_path
 
 
 def test_traversal_panel_shows_active_rows_by_activity_and_folds_the_rest():
-    from tests.harness.apptest import assert_healthy, run_app
+    from harness.apptest import assert_healthy, run_app
 
     at = run_app({"model": "mlp-20d", "digit": "4"})
     assert_healthy(at)

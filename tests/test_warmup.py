@@ -129,7 +129,7 @@ def picture_misses(svc: Any) -> int:
 def test_after_the_warm_up_a_first_visit_and_its_first_actions_draw_no_picture(monkeypatch):
     from cvae.live.points import REGISTRY_POINTS
     from cvae.serving import registry
-    from tests.harness.apptest import run_app
+    from harness.apptest import run_app
 
     warm = Warmup(offered=lambda: [DEFAULT_RECIPE, STYLE], finish=lambda: None)
     warm.run()
@@ -161,8 +161,8 @@ def test_a_real_server_runs_its_page_before_it_says_ready():
     import json
     import urllib.request
 
-    from tests.harness.paths import ARTIFACTS
-    from tests.harness.server import running_app
+    from harness.paths import ARTIFACTS
+    from harness.server import running_app
 
     log = "streamlit-server-warmup-pages.log"
     env = {"CVAE_WARM_MODELS": f"{DEFAULT_RECIPE},{STYLE}"}

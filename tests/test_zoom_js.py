@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 ZOOM = ROOT / "cvae" / "latent_map" / "assets" / "zoom.js"
 GEOMETRY = ROOT / "cvae" / "latent_map" / "assets" / "geometry.js"

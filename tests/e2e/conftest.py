@@ -1,4 +1,4 @@
-"""Browser-test fixtures over `tests.harness`: one app server and one headless Chromium per
+"""Browser-test fixtures over `harness`: one app server and one headless Chromium per
 session, and a fresh tab per test whose screenshot lands in tests/artifacts/.
 
 Without a Chromium binary the browser tests are skipped with a reason, unless
@@ -13,16 +13,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.browser import (
+from harness.browser import (
     VIEWPORT,
     launch_chromium,
     open_app,
     require_chromium,
     save_screenshot,
 )
-from tests.harness.latent_map import TEST_FLAG
-from tests.harness.paths import ARTIFACTS
-from tests.harness.server import running_app
+from harness.latent_map import TEST_FLAG
+from harness.paths import ARTIFACTS
+from harness.server import running_app
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,7 +2,7 @@
 phone, default page and the style model), every picture says what it shows, the map's keys
 stay in the map, and a screen reader hears where the point is and what the judge reads.
 
-axe-core comes from npm (`tests.harness.axe` says where it looks); without it the axe tests
+axe-core comes from npm (`harness.axe` says where it looks); without it the axe tests
 skip with that reason, or fail when ``CVAE_REQUIRE_E2E=1`` (CI).
 """
 
@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from tests.harness import axe
-from tests.harness.browser import VIEWPORT, open_app, wait_idle, wait_rendered
-from tests.harness.latent_map import map_frame
+from harness import axe
+from harness.browser import VIEWPORT, open_app, wait_idle, wait_rendered
+from harness.latent_map import map_frame
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 PAGES = {"default": "", "style": "model=cvae-style-2d&digit=3"}

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness.browser import (
+from harness.browser import (
     image_src,
     open_app,
     require_chromium,
     wait_idle,
     wait_image_change,
 )
-from tests.harness.server import running_app
+from harness.server import running_app
 
 ANALOGY = "p(x | z, y) for y = 0…9"
 

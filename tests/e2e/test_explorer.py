@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.harness.browser import (
+from harness.browser import (
     image_src,
     open_app,
     require_chromium,
@@ -26,7 +26,7 @@ from tests.harness.browser import (
     wait_image_change,
     wait_rendered,
 )
-from tests.harness.server import running_app
+from harness.server import running_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page

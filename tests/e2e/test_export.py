@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from PIL import Image
 
 from cvae.live.regions import decode_regions
-from tests.harness.browser import open_app, wait_rendered
+from harness.browser import open_app, wait_rendered
 
 
 def test_export_copy_link_button_copies_the_view_url(server, browser):

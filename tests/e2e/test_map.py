@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from tests.harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
-from tests.harness.latent_map import TEST_FLAG, map_frame, to_page
-from tests.harness.server import running_app
+from harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
+from harness.latent_map import TEST_FLAG, map_frame, to_page
+from harness.server import running_app
 
 RAF_DRAG = """async ([cx, cy, r, frames, type]) => {
   const canvas = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]

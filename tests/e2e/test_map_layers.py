@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cvae.data import load_test_split
-from tests.harness.browser import open_app, wait_idle
-from tests.harness.latent_map import TEST_FLAG, fetch_points, map_frame, to_page
+from harness.browser import open_app, wait_idle
+from harness.latent_map import TEST_FLAG, fetch_points, map_frame, to_page
 
 MAP_ROOT = ("[...document.querySelectorAll('[data-testid=\"stBidiComponentIsolated\"]')]"
             ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('.cvae-map'))"

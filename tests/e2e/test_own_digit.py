@@ -3,7 +3,7 @@ the model sees, the judge's reading and a star on the map; Clear forgets it."""
 
 from __future__ import annotations
 
-from tests.harness.browser import open_app, wait_idle
+from harness.browser import open_app, wait_idle
 
 SEEN = "what the model sees: your drawing"
 

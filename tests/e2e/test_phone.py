@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.harness.browser import VIEWPORT, open_app, wait_idle
-from tests.harness.latent_map import TEST_FLAG, map_frame, to_page
+from harness.browser import VIEWPORT, open_app, wait_idle
+from harness.latent_map import TEST_FLAG, map_frame, to_page
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
          "device_scale_factor": 2}

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from cvae.recipes import DEFAULT_RECIPE
-from tests.harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
-from tests.harness.latent_map import TEST_FLAG, grab_point, map_frame
-from tests.harness.paths import ARTIFACTS
-from tests.harness.server import free_port, start_server, stop_server, wait_ready
+from harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
+from harness.latent_map import TEST_FLAG, grab_point, map_frame
+from harness.paths import ARTIFACTS
+from harness.server import free_port, start_server, stop_server, wait_ready
 
 # A restarted server warms the page's default model only: ready in seconds, not a minute.
 WARM_DEFAULT = {"CVAE_WARM_MODELS": DEFAULT_RECIPE}

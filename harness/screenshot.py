@@ -1,4 +1,4 @@
-"""Render the README screenshots: ``python -m tests.harness.screenshot [--out PATH]
+"""Render the README screenshots: ``python -m harness.screenshot [--out PATH]
 [--latent-out PATH]``.
 
 Starts ``streamlit run app.py`` on a free loopback port with the shipped weights, opens the
@@ -21,7 +21,7 @@ from types import FrameType
 import numpy as np
 
 from cvae.recipes import DEFAULT_RECIPE
-from tests.harness.browser import (
+from harness.browser import (
     VIEWPORT,
     chromium_missing,
     launch_chromium,
@@ -29,9 +29,9 @@ from tests.harness.browser import (
     wait_idle,
     wait_rendered,
 )
-from tests.harness.latent_map import TEST_FLAG, fetch_points, map_frame, to_page
-from tests.harness.paths import ROOT, WEIGHTS
-from tests.harness.server import running_app
+from harness.latent_map import TEST_FLAG, fetch_points, map_frame, to_page
+from harness.paths import ROOT, WEIGHTS
+from harness.server import running_app
 
 DEFAULT_OUT = ROOT / "docs" / "screenshot.png"
 DEFAULT_LATENT_OUT = ROOT / "docs" / "screenshot-latent.png"
@@ -93,7 +93,7 @@ def _give_up(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.harness.screenshot",
+    parser = argparse.ArgumentParser(prog="python -m harness.screenshot",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="where to write the PNG (default: docs/screenshot.png)")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 AXE_FILE = Path("node_modules") / "axe-core" / "axe.min.js"
 BLOCKING = ("critical", "serious")

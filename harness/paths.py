@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "weights"
 ARTIFACTS = ROOT / "tests" / "artifacts"  # git-ignored: server logs, screenshots

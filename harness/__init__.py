@@ -8,5 +8,5 @@
 * `st_protocol`: a browserless client of Streamlit's WebSocket protocol.
 * `nginx`: ``deploy/nginx.conf`` rendered for replicas on loopback.
 * `apptest`: helpers for driving app.py with Streamlit's AppTest.
-* `screenshot`: ``python -m tests.harness.screenshot`` renders docs/screenshot.png.
+* `screenshot`: ``python -m harness.screenshot`` renders docs/screenshot.png.
 """

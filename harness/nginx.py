@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -51,7 +51,7 @@ def loopback_nginx(upstreams: list[str], workdir: Path,
                    edit: Callable[[str], str] = lambda conf: conf) -> Iterator[str]:
     """Debian's nginx running ``deploy/nginx.conf`` for these upstreams (then ``edit``) on a
     free loopback port; yields its base URL, stopped on exit."""
-    from tests.harness.server import free_port
+    from harness.server import free_port
 
     port = free_port()
     conf = workdir / "nginx.conf"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.harness.paths import WEIGHTS
+from harness.paths import WEIGHTS
 
 
 def shipped_bundles() -> list[Path]:

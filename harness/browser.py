@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.harness.paths import ARTIFACTS
+from harness.paths import ARTIFACTS
 
 CHROMIUM = Path(os.environ.get("CVAE_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH = {"executable_path": str(CHROMIUM), "args": ["--headless", "--no-sandbox"]}

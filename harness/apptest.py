@@ -7,7 +7,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.paths import ROOT
+from harness.paths import ROOT
 
 APP = ROOT / "app.py"
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.harness.paths import ARTIFACTS, ROOT
+from harness.paths import ARTIFACTS, ROOT
 
 
 def free_port() -> int:
