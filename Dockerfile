@@ -106,7 +106,7 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
 COPY .streamlit/ .streamlit/
 COPY cvae/ cvae/
 COPY weights/ weights/
-COPY app.py .
+COPY app.py page.py ./
 
 # Streamlit's /static/ bundle compressed once, here (gzip + brotli beside each file), so the
 # app serves stored compressed bytes from its first request (cvae/compressed_static.py).

@@ -19,7 +19,7 @@ from benchmarks.common import ROOT, percentiles, rss_mb
 def apptest_reruns(quick: bool) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(ROOT / "page.py"), default_timeout=300).run()
     assert not at.exception, [e.value for e in at.exception]
     moves = 10 if quick else 40
     slider_ms = []

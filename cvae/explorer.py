@@ -22,6 +22,7 @@ from cvae.data import Split
 PLANE_VIEWS = 32  # plane views kept per model (each holds [N, 2] coordinates)
 _PLANES_LOCK = threading.Lock()
 STEP = 0.01  # slider resolution in view coordinates
+DIGITS = tuple(range(10))
 DEFAULT_DIGIT = 8  # the class the page opens on (the conditional-VAE write-up's example)
 # One slider range for every model: a slider whose range changed is a new widget, and a new
 # URL-bound widget takes its value from the link over the page's state, so per-model ranges
@@ -31,14 +32,16 @@ SLIDER_LIMIT = 12.0  # class-prior-2d test codes reach -11.6 (z1) and 8.7 (z2)
 SLIDER_BOUNDS = ((-SLIDER_LIMIT, SLIDER_LIMIT), (-SLIDER_LIMIT, SLIDER_LIMIT))
 
 
+def clamp_coordinate(v: float) -> float:
+    """A view coordinate moved inside the slider range (a non-finite one becomes 0); the
+    one clamp of the page's points and the live route's requests."""
+    return float(np.clip(v if np.isfinite(v) else 0.0, -SLIDER_LIMIT, SLIDER_LIMIT))
+
+
 def clamp_point(xy: tuple[float, float]) -> tuple[float, float]:
-    """A view point moved inside the slider range and rounded to the slider step
-    (non-finite coordinates become 0)."""
-    out = []
-    for v, (lo, hi) in zip(xy, SLIDER_BOUNDS, strict=True):
-        v = float(np.clip(v if np.isfinite(v) else 0.0, lo, hi))
-        out.append(round(round(v / STEP) * STEP, 2))
-    return out[0], out[1]
+    """A view point moved inside the slider range and rounded to the slider step."""
+    x, y = (round(round(clamp_coordinate(v) / STEP) * STEP, 2) for v in xy)
+    return x, y
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class ModelView:
 
     name: str
     latent: int
-    conditional: bool
+    class_mean_prior: bool
     codes: np.ndarray          # [N, L] posterior means of the test digits
     labels: np.ndarray         # [N] their classes
     frame: lt.Frame            # codes -> view coordinates
@@ -109,7 +112,7 @@ class ModelView:
         the moment-matched class-mean mixture for a class-prior model."""
         if self.latent != 2:
             raise ValueError("the full manifold is shown for 2-D models only")
-        if self.conditional:
+        if self.class_mean_prior:
             centre, scale = lt.mixture_moments(self.centres)
         else:
             centre, scale = np.zeros(2), np.ones(2)
@@ -117,8 +120,15 @@ class ModelView:
 
     def prior_samples(self, digit: int, count: int, seed: int) -> np.ndarray:
         """Codes drawn from p(z | digit) for a class prior, else from N(0, I)."""
-        eps = np.random.default_rng(seed).standard_normal((count, self.latent))
-        return eps + (self.centres[digit] if self.conditional else 0.0)
+        return lt.prior_samples(self.centres[digit] if self.class_mean_prior else None,
+                                self.latent, count, seed)
+
+    def decoder_input(self, digit: int, xy: tuple[float, float], label_to_decoder: bool
+                      ) -> tuple[np.ndarray, int | None]:
+        """What to decode for the digit shown at view point ``xy`` of class ``digit``: the
+        code ``[1, L]`` (`latent_at`) and the class as label for a decoder that reads it.
+        The page's decode (`ModelService.digit_at`) and the live route's are this one."""
+        return self.latent_at(digit, xy)[None], digit if label_to_decoder else None
 
 
 def _view_in(view: ModelView, frame: lt.Frame, key: str) -> ModelView:
@@ -136,10 +146,10 @@ def build_view(core: Any, split: Split) -> ModelView:
     codes = core.encode(split.images, split.labels)[0].astype(np.float64)
     labels = np.asarray(split.labels, np.int64)
     directions = lt.principal_directions(codes, planes.PC_COUNT)
-    centres = core.prior_means if core.conditional else lt.class_centres(codes, labels)
+    centres = core.prior_means if core.class_mean_prior else lt.class_centres(codes, labels)
     for arr in (codes, labels, centres, directions):
         arr.setflags(write=False)  # shared between sessions: make accidental writes fail
-    base = ModelView(name=core.name, latent=core.latent, conditional=core.conditional,
+    base = ModelView(name=core.name, latent=core.latent, class_mean_prior=core.class_mean_prior,
                      codes=codes, labels=labels, frame=lt.Frame(directions[:, :2]),
                      coords=np.empty((0, 2)), centres=centres, bounds=((0, 0), (0, 0)),
                      directions=directions)

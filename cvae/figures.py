@@ -90,7 +90,7 @@ def overlay_traces(view: ModelView, digit: int, point: tuple[float, float] | Non
     (view coordinates of its code), the posterior and prior ellipses (`ellipse_traces`)
     and the current point (none when ``point`` is None)."""
     centres = view.centre_coords
-    label = "learned class means" if view.conditional else "class means of the codes"
+    label = "learned class means" if view.class_mean_prior else "class means of the codes"
     sizes = [22 if c == digit else 12 for c in range(10)]
     traces = [go.Scattergl(
         x=centres[:, 0], y=centres[:, 1], mode="markers+text", name=label,

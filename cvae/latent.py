@@ -13,6 +13,11 @@ from statistics import NormalDist
 
 import numpy as np
 
+# The class grid's settings: min, max and default (the write-up: 15x15 at quantiles
+# 0.05-0.95). The page's sliders, the warm-up and the fidelity measure all read these.
+GRID_N = (3, 25, 15)
+GRID_SPAN = (0.6, 0.99, 0.95)
+
 
 def normal_quantiles(n: int, upper: float = 0.95) -> np.ndarray:
     """``n`` standard-normal quantiles at probabilities evenly spaced in [1-upper, upper]."""
@@ -85,6 +90,12 @@ def shifted_grid(frame: Frame, centre: np.ndarray, n: int, upper: float = 0.95,
     with the off-view components held at ``centre`` (the write-up's class-mean grid)."""
     coords = frame.project(centre) + grid_offsets(n, upper, scale)
     return frame.lift(coords, centre)
+
+
+def prior_samples(centre: np.ndarray | None, latent: int, count: int, seed: int) -> np.ndarray:
+    """``count`` codes from N(centre, I) (N(0, I) when ``centre`` is None), seeded."""
+    eps = np.random.default_rng(seed).standard_normal((count, latent))
+    return eps + (0.0 if centre is None else centre)
 
 
 def class_centres(codes: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.ndarray:

@@ -53,7 +53,7 @@ class VAENetwork(keras.Model):
                                         "encoder")
         self.decoder = build_sequential(recipe.decoder, (recipe.decoder_input,), "decoder")
         self.prior_net = (build_sequential(recipe.prior_net, (NUM_CLASSES,), "prior_net")
-                          if recipe.conditional else None)
+                          if recipe.class_mean_prior else None)
         out = self.decoder.output_shape[1:]
         if tuple(out) != IMAGE_SHAPE:
             raise ValueError(f"recipe {recipe.name!r}: decoder outputs {out}, "
@@ -93,8 +93,8 @@ class VAE:
         return self.recipe.name
 
     @property
-    def conditional(self) -> bool:
-        return self.recipe.conditional
+    def class_mean_prior(self) -> bool:
+        return self.recipe.class_mean_prior
 
     @property
     def uses_label(self) -> bool:
@@ -120,7 +120,7 @@ class VAE:
         """p(z | y): N(0, I) or N(mu_y, I); for a class prior with ``y=None`` the
         uniform mixture over the ten classes, i.e. the label-marginal prior."""
         d = self.latent
-        if not self.conditional:
+        if not self.class_mean_prior:
             shape = [d] if y is None else [tf.shape(y)[0], d]
             return tfd.MultivariateNormalDiag(loc=tf.zeros(shape))
         means = self.class_means()

@@ -160,8 +160,7 @@ class ModelService:
 
     def digit_at(self, digit: int, xy: tuple[float, float]) -> np.ndarray:
         """p(x | z) (or p(x | z, y)) at view point ``xy`` of class ``digit``: [28, 28]."""
-        code = self.view.latent_at(digit, xy)[None]
-        return self.core.decode(code, self._label(digit))[0]
+        return self.core.decode(*self.view.decoder_input(digit, xy, self.label_to_decoder))[0]
 
     def judge_reading(self, probs: np.ndarray) -> tuple[int, float] | None:
         """What the judge reads in a decode ``[28, 28]``: (digit, probability); None when
@@ -193,7 +192,7 @@ class ModelService:
     def samples_png(self, digit: int, seed: int) -> bytes:
         """16 samples from p(z | digit) (or N(0, I)), two rows of eight: one picture (and
         one cache entry) for every class when neither the prior nor the decoder reads it."""
-        shown = digit if self.view.conditional or self.label_to_decoder else None
+        shown = digit if self.view.class_mean_prior or self.label_to_decoder else None
         return self._samples(shown, seed)
 
     def _samples_png(self, digit: int | None, seed: int) -> bytes:
@@ -255,7 +254,7 @@ class ModelService:
         code = self.core.encode(image28[None], read)[0]
         xy = self.view.frame.project(code)[0]
         guess = (digit_input.likeliest_class(self.core.class_log_prior(code)[0])
-                 if self.view.conditional else None)
+                 if self.view.class_mean_prior else None)
         analogy = self._as_every_class_png(code) if self.label_to_decoder else None
         return OwnReading(
             seen_png=images.digit_png(seen, scale=5),
@@ -278,8 +277,9 @@ class ModelService:
 
     def prior_ellipse(self, digit: int) -> lt.Ellipse:
         """p(z | y = digit) (N(mu_y, I)) of a class-prior model, else N(0, I), in the view."""
-        mean = self.view.centres[digit] if self.view.conditional else np.zeros(self.view.latent)
-        return lt.ellipse(mean, np.ones(self.view.latent), self.view.frame)
+        view = self.view
+        mean = view.centres[digit] if view.class_mean_prior else np.zeros(view.latent)
+        return lt.ellipse(mean, np.ones(view.latent), view.frame)
 
     def ellipses(self, digit: int, picked: int | None = None,
                  own: np.ndarray | None = None) -> list[dict[str, Any]]:

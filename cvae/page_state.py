@@ -1,6 +1,6 @@
 """The explorer page's per-session state: every session key and every transition of it.
 
-The page (``app.py``) lays out widgets and calls the transitions here; nothing else writes a
+The page (``page.py``) lays out widgets and calls the transitions here; nothing else writes a
 session key. `PageState` wraps two mappings, Streamlit's ``st.session_state`` and
 ``st.query_params`` in the app, plain dicts in the tests, so every transition is a pure,
 testable step: move the point, recentre on a class, pick a test digit, keep or drop your own
@@ -21,7 +21,8 @@ import numpy as np
 
 from cvae import plane as planes
 from cvae.digit_input import DigitInputError, digit_from_bytes, digit_from_data_url
-from cvae.explorer import SLIDER_BOUNDS, clamp_point
+from cvae.explorer import DIGITS, SLIDER_BOUNDS, clamp_point
+from cvae.latent import GRID_N, GRID_SPAN
 from cvae.urlstate import Choice, Field, Number, Parsed, check_query, read_field
 
 # Session keys. Widget keys are bound to the query string with the same names.
@@ -36,9 +37,6 @@ SAMPLE_SEED = "sample_seed"
 # Keys of component and input widgets whose values the page reads in callbacks.
 MAP, SCATTER, DRAW, UPLOAD = "map", "scatter", "draw", "upload"
 
-GRID_N = (3, 25, 15)           # min, max, default (the write-up used 15)
-GRID_SPAN = (0.6, 0.99, 0.95)  # upper normal quantile of the grid (the write-up: 0.05-0.95)
-DIGITS = tuple(range(10))
 
 
 @dataclass(frozen=True)

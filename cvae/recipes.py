@@ -66,20 +66,20 @@ class Recipe:
             raise ValueError(f"recipe {self.name!r}: " + "; ".join(problems))
 
     @property
-    def conditional(self) -> bool:
+    def class_mean_prior(self) -> bool:
         """True when the prior depends on the digit label (learned class means)."""
         return self.prior == "class-mean"
 
     @property
     def uses_label(self) -> bool:
         """True when any part of the model (prior, encoder or decoder) sees the label."""
-        return self.conditional or self.label_to_encoder or self.label_to_decoder
+        return self.class_mean_prior or self.label_to_encoder or self.label_to_decoder
 
     @property
     def label_only_in_prior(self) -> bool:
         """True when the label enters through a class-mean prior alone (encoder and decoder
         never see it), so one decoder pass serves every label."""
-        return self.conditional and not (self.label_to_encoder or self.label_to_decoder)
+        return self.class_mean_prior and not (self.label_to_encoder or self.label_to_decoder)
 
     @property
     def decoder_input(self) -> int:

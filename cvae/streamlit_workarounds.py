@@ -45,7 +45,7 @@ Upstream behaviour worked around:
    when ``server.fileWatcherType = "none"``). ``WebSocketSessionManager.disconnect_session``
    and ``close_session`` call ``ScriptCache.clear()`` once no session is left, "to avoid
    stale cached scripts when all file watchers and sessions are disconnected"; the next
-   visitor then recompiles app.py (Streamlit's magic AST pass and ``compile``: 40-90 ms
+   visitor then recompiles page.py (Streamlit's magic AST pass and ``compile``: 40-90 ms
    holding the interpreter lock, measured 86-106 ms on the contended 2-core machine, and
    41 % of the server's interpreter time when sessions opened one after another). That hit
    every first visitor of a quiet server, including the first after the warm-up's own page

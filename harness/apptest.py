@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from harness.paths import ROOT
 
-APP = ROOT / "app.py"
+APP = ROOT / "page.py"  # the page script; app.py is the server around it
 
 
 def run_app(query: dict[str, str | list[str]] | None = None, timeout: float = 180) -> AppTest:

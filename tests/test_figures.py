@@ -17,7 +17,7 @@ def _view(n: int = 40) -> ModelView:
     codes = rng.standard_normal((n, 2))
     labels = np.arange(n) % 10
     frame = lt.identity_frame(2)
-    return ModelView(name="toy", latent=2, conditional=False, codes=codes, labels=labels,
+    return ModelView(name="toy", latent=2, class_mean_prior=False, codes=codes, labels=labels,
                      frame=frame, coords=codes, centres=lt.class_centres(codes, labels),
                      bounds=((-3.0, 3.0), (-3.0, 3.0)))
 

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from cvae.explorer import SLIDER_LIMIT
 from cvae.live import protocol as p
 
 MODELS = frozenset({"class-prior-2d", "tutorial-2d"})
-LIMIT = 12.0
+LIMIT = SLIDER_LIMIT  # requests are clamped to the sliders' range
 
 
 def request(**fields) -> str:
@@ -20,7 +21,7 @@ def request(**fields) -> str:
 
 
 def parse(raw):
-    return p.parse_request(raw, MODELS, LIMIT)
+    return p.parse_request(raw, MODELS)
 
 
 def test_good_request_is_parsed():

@@ -22,7 +22,7 @@ LATENT = 6
 class FakeCore:
     """Just what `build_view` reads of a core: fixed codes for the split."""
 
-    name, latent, conditional = "toy-6d", LATENT, False
+    name, latent, class_mean_prior = "toy-6d", LATENT, False
 
     def __init__(self, codes: np.ndarray) -> None:
         self.codes = codes
@@ -151,15 +151,15 @@ def test_a_plane_link_is_checked_against_the_links_model():
 
 def test_plane_in_a_live_request_is_checked():
     req = protocol.parse_request('{"seq": 1, "model": "m", "digit": 2, "x": 0.5, "y": 1, '
-                                 '"plane": "z3-z7"}', {"m"}, 12.0)
+                                 '"plane": "z3-z7"}', {"m"})
     assert req.plane == "z3-z7"
     default = protocol.parse_request('{"seq": 1, "model": "m", "digit": 2, "x": 0, "y": 0}',
-                                     {"m"}, 12.0)
+                                     {"m"})
     assert default.plane == planes.DEFAULT
     for bad in ('"z3"', "7", '"pc1-z2"', '"' + "z1-z2" * 10 + '"'):
         with pytest.raises(protocol.ProtocolError, match="plane"):
             protocol.parse_request('{"seq": 4, "model": "m", "digit": 2, "x": 0, "y": 0, '
-                                   f'"plane": {bad}}}', {"m"}, 12.0)
+                                   f'"plane": {bad}}}', {"m"})
 
 
 def test_points_route_serves_each_plane_and_refuses_a_bad_one(view):

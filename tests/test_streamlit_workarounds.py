@@ -48,9 +48,9 @@ PROBE = textwrap.dedent("""
     add_magic = script_cache.magic.add_magic
     script_cache.magic.add_magic = lambda *a: compiles.append(1) or add_magic(*a)
     cache = script_cache.ScriptCache()
-    cache.get_bytecode("app.py")
+    cache.get_bytecode("page.py")
     cache.clear()
-    cache.get_bytecode("app.py")
+    cache.get_bytecode("page.py")
     print(json.dumps({"before": before, "after": len(resets) - before, "applied": first,
                       "again": second, "log": records, "compiles": len(compiles)}))
 """)

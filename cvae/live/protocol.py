@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from cvae import plane as planes
+from cvae.explorer import clamp_coordinate
 from cvae.images import to_uint8
 
 MAX_MESSAGE_BYTES = 256
@@ -69,17 +70,17 @@ def _int(value: Any, name: str, lo: int, hi: int, seq: int | None) -> int:
     return value
 
 
-def _coordinate(value: Any, name: str, limit: float, seq: int | None) -> float:
+def _coordinate(value: Any, name: str, seq: int | None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProtocolError(f"'{name}' must be a number", seq)
     number = float(value)
     if not math.isfinite(number):
         raise ProtocolError(f"'{name}' must be finite", seq)
-    return min(limit, max(-limit, number))
+    return clamp_coordinate(number)
 
 
-def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str],
-                  limit: float) -> DecodeRequest:
+def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str]
+                  ) -> DecodeRequest:
     """Check one browser message; `ProtocolError` says what is wrong with it."""
     if raw is None or isinstance(raw, bytes | bytearray):
         raise ProtocolError("send text frames holding JSON")
@@ -106,8 +107,8 @@ def parse_request(raw: str | bytes | None, models: set[str] | frozenset[str],
         planes.check_syntax(plane if isinstance(plane, str) else "")
     except planes.PlaneError as exc:
         raise ProtocolError(str(exc), seq) from None
-    return DecodeRequest(seq, model, digit, _coordinate(data.get("x"), "x", limit, seq),
-                         _coordinate(data.get("y"), "y", limit, seq), plane)
+    return DecodeRequest(seq, model, digit, _coordinate(data.get("x"), "x", seq),
+                         _coordinate(data.get("y"), "y", seq), plane)
 
 
 def encode_digit(seq: int, x: float, y: float, probs: np.ndarray) -> bytes:

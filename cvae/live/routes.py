@@ -34,7 +34,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from cvae.explorer import SLIDER_LIMIT
 from cvae.live import guard, points, protocol
 from cvae.live.digits import digit_route
 from cvae.live.regions import regions_route
@@ -59,11 +58,10 @@ def base_path() -> str:
 
 
 def _decode_input(core: Any, view: Any, request: protocol.DecodeRequest) -> tuple[Any, Any]:
-    """The code and label to decode for ``request``: the page's code at that point of its
-    plane (`ModelView.in_plane`; off-plane components at the class centre), and the class
-    as label for a decoder that reads it."""
-    code = view.in_plane(request.plane).latent_at(request.digit, (request.x, request.y))[None]
-    return code, request.digit if core.label_to_decoder else None
+    """What to decode for ``request``: the page's own (`ModelView.decoder_input`) in the
+    request's plane."""
+    return view.in_plane(request.plane).decoder_input(
+        request.digit, (request.x, request.y), core.label_to_decoder)
 
 
 def registry_decode(request: protocol.DecodeRequest) -> Any:
@@ -187,7 +185,7 @@ def live_endpoint(decode: Decoder, models: Callable[[], frozenset[str]],
                         await ws.send_text(protocol.error_frame("too many requests"))
                         continue
                     try:
-                        request = protocol.parse_request(raw, allowed, SLIDER_LIMIT)
+                        request = protocol.parse_request(raw, allowed)
                     except protocol.ProtocolError as exc:
                         await ws.send_text(protocol.error_frame(str(exc), exc.seq))
                         continue

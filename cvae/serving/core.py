@@ -126,8 +126,8 @@ class ModelCore:
         return self.vae.latent
 
     @property
-    def conditional(self) -> bool:
-        return self.vae.conditional
+    def class_mean_prior(self) -> bool:
+        return self.vae.class_mean_prior
 
     @property
     def config(self) -> dict[str, Any]:
@@ -149,7 +149,7 @@ class ModelCore:
     @cached_property
     def prior_means(self) -> np.ndarray | None:
         """Learned class means ``[10, L]`` of a class-prior model, else ``None``."""
-        if not self.conditional:
+        if not self.class_mean_prior:
             return None
         return self.vae.class_means().numpy().astype(np.float64)
 
@@ -228,7 +228,7 @@ class ModelCore:
 
     def class_log_prior(self, codes: np.ndarray) -> np.ndarray:
         """log N(z; mu_y, I) for each class y, ``[N, 10]`` (class-prior models only)."""
-        if not self.conditional:
+        if not self.class_mean_prior:
             raise ValueError(f"{self.name} has no class prior")
         z = np.asarray(codes, np.float32).reshape(-1, 1, self.latent)
         return self.vae.prior(np.arange(10)).log_prob(z).numpy()

@@ -51,7 +51,8 @@ def wanted_models(offered: list[str], setting: str | None = None) -> tuple[list[
 
 def page_defaults() -> dict[str, Any]:
     """The page's defaults the warm-up draws (read from the modules the page reads)."""
-    from cvae.page_state import DIGITS, GRID_N, GRID_SPAN
+    from cvae.explorer import DIGITS
+    from cvae.latent import GRID_N, GRID_SPAN
 
     lo, hi, n = GRID_N
     return {"digits": DIGITS, "grid_sizes": tuple(s for s in (n - 1, n, n + 1) if lo <= s <= hi),
