@@ -61,3 +61,45 @@ def test_first_screen_does_not_shift_while_loading(server, browser, screen):
         assert sum(shifts) <= 0.1, f"layout shifts while loading: {shifts}"
     finally:
         context.close()
+
+
+ICONS_DRAWN = """async () => {
+  await document.fonts.ready;
+  return [...document.querySelectorAll('body *')].filter((e) =>
+      e.children.length === 0 && e.textContent.trim() &&
+      getComputedStyle(e).fontFamily.includes('Material Symbols'))
+    .map((e) => ({name: e.textContent.trim(), width: e.getBoundingClientRect().width,
+                  size: parseFloat(getComputedStyle(e).fontSize)}));
+}"""
+
+
+def test_every_icon_on_the_page_is_drawn_from_the_cut_icon_font(server, browser):
+    """The icon font is cut to the icons Streamlit and the app name (`cvae.font_subsets`):
+    each icon the page shows is one it keeps, drawn as one glyph (an icon the font lacked
+    would show as its name's letters, several times wider than the font size)."""
+    from cvae import font_subsets
+
+    icon_path = next((streamlit_bundle() / "media").glob("MaterialSymbols-Rounded.*.woff2"))
+    url = f"{server}/static/media/{icon_path.name}"
+    deadline = time.monotonic() + 300  # the compressed copy is made in the background
+    while len(body := get(url)[1]) >= icon_path.stat().st_size and time.monotonic() < deadline:
+        time.sleep(2)
+    kept = font_subsets.icon_names(body)
+    assert "download" in kept and len(body) < icon_path.stat().st_size / 20
+
+    context = browser.new_context(**SCREENS["laptop"])
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.goto(f"{server}/?model=cvae-style-2d")
+        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+        page.get_by_text("How it was made (full config)").click()  # an expander's chevron
+        page.wait_for_timeout(1500)
+        drawn = page.evaluate(ICONS_DRAWN)
+    finally:
+        context.close()
+    names = {icon["name"] for icon in drawn}
+    assert {"download", "keyboard_double_arrow_left"} <= names  # buttons and the sidebar
+    assert names <= kept, f"icons the cut font lacks: {names - kept}"
+    wide = [icon for icon in drawn if icon["width"] > 1.6 * icon["size"]]
+    assert wide == [], f"icons drawn as letters: {wide}"
