@@ -8,11 +8,12 @@
 // On a narrow (stacked) layout the decoded digit sits below the map, off-screen while a
 // finger drags: an inset of it then shows in the top corner of the map away from the point.
 // Zoom and pan (zoom.js): the wheel, a trackpad or two-finger pinch, + and − (0 resets),
-// or the reset button; dragging empty space pans, dragging the point (within GRAB_RADIUS of
-// it) moves it, so a drag decodes the exact view position under the pointer at any zoom.
-// A test digit under a mouse (or a finger held still for HOLD_MS) shows its picture, index
-// and label beside it (hover.js); N (shift+N back) steps through the digits nearest the
-// point with the same preview, said in the status, and Enter picks the one shown.
+// or the reset button; dragging empty space pans, dragging the point (within GRAB_RADIUS,
+// state.js, of it) moves it, so a drag decodes the exact view position under the pointer at
+// any zoom. A test digit under a mouse (or a finger held still for HOLD_MS, input.js) shows
+// its picture, index and label beside it (hover.js); N (shift+N back) steps through the
+// digits nearest the point with the same preview, said in the status, and Enter picks the
+// one shown.
 // Layers (layers.js): the prior and posterior ellipses of the view data, and the decoder
 // regions (off until its checkbox is ticked), fetched for the visible region.
 // Keys pressed in the map stay in it (Streamlit's shortcuts, "r" = rerun, never see them).
@@ -33,7 +34,11 @@ import "./zoom.js";  // used by input.js and state.js: imported here to be fetch
 // hover.js and layers.js load when first needed (lazyHover, lazyRegions, withLayers), so
 // they add nothing to the map's first load.
 
-// Test hook (the only one): with window.__cvaeTest set before the page loads (tests/e2e, benchmarks), probe(name, entry) appends {t, ...entry} to window.__cvaeTest[name] (paints {x, y, live}, pointer {x, y}, previews {index}, regions {n, x0, x1, y0, y1}, live {state}: a reconnect may pass in one frame, too quick to poll for) and probe(name, value, true) sets it (ellipses: those drawn in the last frame); without it, nothing.
+// The map's only test hook, one line: with window.__cvaeTest set before the page loads
+// (tests/e2e, benchmarks), probe(name, entry) appends {t, ...entry} to window.__cvaeTest[name]
+// (paints {x, y, live}, pointer {x, y}, previews {index}, regions {n, x0, x1, y0, y1}, live
+// {state}: a reconnect may pass in one frame, too quick to poll for) and probe(name, value,
+// true) sets it (ellipses: those drawn in the last frame). Without the flag it does nothing.
 const probe = (name, entry, set = false) => { const log = window.__cvaeTest; if (log && set) log[name] = entry; else if (log) (log[name] = log[name] || []).push({ t: performance.now(), ...entry }); };
 
 const STATUS_DELAY_MS = 700;  // the point rests this long before the status speaks
