@@ -31,3 +31,27 @@ def test_the_compacted_css_still_reads_as_inline_css_to_streamlit():
 
     for name in (MAP_COMPONENT, DRAW_COMPONENT):
         _register(name)
+
+
+IMPORT = re.compile(r'^import\s+(?:[^"]*\sfrom\s+)?"\./([\w.]+)";', re.M)
+DYNAMIC_IMPORT = re.compile(r'\bimport\("\./([\w.]+)"\)')
+
+
+def test_the_static_route_serves_every_module_the_map_imports():
+    from cvae.latent_map import STATIC_FILES
+
+    for name in STATIC_FILES:
+        text = (ASSETS / name).read_text(encoding="utf-8")
+        for imported in IMPORT.findall(text) + DYNAMIC_IMPORT.findall(text):
+            assert imported in STATIC_FILES, f"{name} imports {imported}, which is not served"
+
+
+def test_main_imports_every_module_of_its_first_load_itself():
+    """main.js's static imports are fetched at once; one found only in another module's
+    imports would be fetched a round trip later, delaying the map's first paint."""
+    first = set(IMPORT.findall((ASSETS / "main.js").read_text(encoding="utf-8")))
+    assert {"geometry.js", "render.js", "transport.js", "state.js", "input.js"} <= first
+    for name in first:
+        deeper = set(IMPORT.findall((ASSETS / name).read_text(encoding="utf-8")))
+        assert deeper <= first, f"{name} imports {deeper - first}, not imported by main.js"
+    assert not {"hover.js", "layers.js"} & first  # loaded when first needed

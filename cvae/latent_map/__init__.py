@@ -35,8 +35,8 @@ from cvae.images import to_uint8
 from cvae.palette import TEXT_ON_CLASS
 
 ASSETS = Path(__file__).with_name("assets")
-STATIC_FILES = ("main.js", "geometry.js", "render.js", "transport.js", "zoom.js", "hover.js",
-                "layers.js")
+STATIC_FILES = ("main.js", "geometry.js", "render.js", "transport.js", "zoom.js", "state.js",
+                "input.js", "hover.js", "layers.js")
 MAP_COMPONENT = "cvae_latent_map"    # the components' registered names (widget keys are
 DRAW_COMPONENT = "cvae_draw_digit"   # the page's: `cvae.page_state`)
 POINTS_PATH = "cvae/points"   # relative to the page: resolved against document.baseURI
