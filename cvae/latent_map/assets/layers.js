@@ -1,6 +1,8 @@
 // The map's extra layers: posterior and prior ellipses (from the view data's `ellipses`)
 // and the decoder-regions tint (fetched from the regions route, cvae/live/regions.py).
 
+import { clipToFrame } from "./render.js";
+
 const STYLE = {  // not colour alone: each ellipse is labelled; 1σ solid, 2σ dashed
   prior: { colour: "rgba(90,90,90,0.55)", width: 1, label: (v) => `prior of ${v.digit}` },
   picked: { colour: "#d62728", width: 2, label: () => "picked q(z|x)" },
@@ -25,12 +27,7 @@ export function ellipseOutline(e, sigma, frame) {
 // The view's ellipses, clipped to the plot frame; returns which were drawn ("of" names).
 export function drawEllipses(ctx, frame, view) {
   const drawn = [];
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(frame.left, frame.top, frame.width, frame.height);
-  ctx.clip();
-  ctx.font = "11px sans-serif";
-  ctx.textAlign = "left";
+  clipToFrame(ctx, frame, "11px sans-serif", "left");
   for (const e of view.ellipses || []) {
     const style = STYLE[e.of];
     if (!style) continue;

@@ -65,6 +65,28 @@ function star(ctx, x, y, r) {
   ctx.closePath();
 }
 
+// Save the context and clip what follows to the plot frame, in `font` aligned `align`
+// (the caller restores).
+export function clipToFrame(ctx, frame, font, align) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(frame.left, frame.top, frame.width, frame.height);
+  ctx.clip();
+  ctx.font = font;
+  ctx.textAlign = align;
+}
+
+// A circle of `radius` px around pixel [px, py] (dashed when `dash` is given).
+function ring(ctx, [px, py], radius, colour, width, dash = []) {
+  ctx.beginPath();
+  ctx.arc(px, py, radius, 0, 2 * Math.PI);
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
 // One frame of the map: `layers.under` (in CSS px), the points layer, the axes,
 // `layers.over`, class means, picked digit, own digit, `layers.mark` (a view point to ring)
 // and the point; marks outside the plot frame are clipped. Returns what `over` returns.
@@ -79,12 +101,7 @@ export function drawMap(canvas, layer, frame, view, point, dpr, layers = {}) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   axes(ctx, frame, view.titles);
   const drawn = layers.over ? layers.over(ctx) : undefined;
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(frame.left, frame.top, frame.width, frame.height);
-  ctx.clip();
-  ctx.font = "bold 12px sans-serif";
-  ctx.textAlign = "center";
+  clipToFrame(ctx, frame, "bold 12px sans-serif", "center");
   view.centres.forEach(([x, y], c) => {
     const [px, py] = frame.toPx(x, y);
     const r = c === view.digit ? 9 : 5;
@@ -99,14 +116,7 @@ export function drawMap(canvas, layer, frame, view, point, dpr, layers = {}) {
     ctx.fillStyle = "#222";
     ctx.fillText(String(c), px, py - r - 3);
   });
-  if (view.picked) {
-    const [px, py] = frame.toPx(view.picked[0], view.picked[1]);
-    ctx.beginPath();
-    ctx.arc(px, py, 9, 0, 2 * Math.PI);
-    ctx.strokeStyle = "#d62728";
-    ctx.lineWidth = 3;
-    ctx.stroke();
-  }
+  if (view.picked) ring(ctx, frame.toPx(view.picked[0], view.picked[1]), 9, "#d62728", 3);
   if (view.own) {
     const [px, py] = frame.toPx(view.own[0], view.own[1]);
     star(ctx, px, py, 10);
@@ -116,16 +126,7 @@ export function drawMap(canvas, layer, frame, view, point, dpr, layers = {}) {
     ctx.lineWidth = 1.5;
     ctx.stroke();
   }
-  if (layers.mark) {
-    const [mx, my] = frame.toPx(layers.mark[0], layers.mark[1]);
-    ctx.beginPath();
-    ctx.arc(mx, my, 7, 0, 2 * Math.PI);
-    ctx.strokeStyle = "#111";
-    ctx.lineWidth = 2;
-    ctx.setLineDash([3, 2]);
-    ctx.stroke();
-    ctx.setLineDash([]);
-  }
+  if (layers.mark) ring(ctx, frame.toPx(layers.mark[0], layers.mark[1]), 7, "#111", 2, [3, 2]);
   const [px, py] = frame.toPx(point[0], point[1]);
   ctx.lineWidth = 4;
   ctx.strokeStyle = "#fff";
