@@ -131,8 +131,7 @@ def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
 
 def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path):
     require_chromium()
-    from benchmarks.replicas import NGINX, Stack
-    from benchmarks.replicas import wait_healthy as stack_healthy
+    from harness.nginx import NGINX, Stack
 
     if not Path(NGINX).is_file():
         message = f"no nginx at {NGINX}: apt-get install -y nginx"
@@ -142,10 +141,7 @@ def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path
     stack = Stack(tmp_path)
     context = browser.new_context(viewport=VIEWPORT)
     try:
-        for addr in (stack.start_replica(), stack.start_replica()):
-            stack_healthy(f"http://{addr}", list(stack.replicas.values()))
-        base = stack.start_nginx()
-        stack_healthy(base, [stack.nginx])
+        base = stack.start()
         page = context.new_page()
         page.add_init_script(TEST_FLAG)
         open_app(page, base)
