@@ -510,9 +510,10 @@ def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: 
             "before": b, "after": a,
             "p50_creep": round(a["p50_ms"] / b["p50_ms"], 2) if a["p50_ms"] and b["p50_ms"]
             else None,
-            "rss_mb_before": rss0 and rss0["rss_mb"], "rss_mb_after": rss1 and rss1["rss_mb"],
+            "rss_mb_before": rss0 and round(rss0["rss_mb"], 1),
+            "rss_mb_after": rss1 and round(rss1["rss_mb"], 1),
             "rss_growth_mb": rss1 and rss0 and round(rss1["rss_mb"] - rss0["rss_mb"], 1),
-            "peak_rss_mb": rss1 and rss1["peak_rss_mb"],
+            "peak_rss_mb": rss1 and round(rss1["peak_rss_mb"], 1),
             "traces_before": traces0, "traces_after": traces1}
 
 
@@ -892,6 +893,13 @@ def main(argv: list[str] | None = None) -> None:
     for config, res in report["configs"].items():
         if "max_visitors_p95_300ms" in res:
             print(f"{config}: max visitors at p95 <= 300 ms: {res['max_visitors_p95_300ms']}")
+        if "p50_creep" in res:
+            print(f"{config}: {res['sessions']} sessions, {res['reruns']} reruns in "
+                  f"{res['sessions_seconds']} s, {res['session_failures']} failed, "
+                  f"{res['exceptions']} exceptions; p50 x{res['p50_creep']}; RSS "
+                  f"{res['rss_mb_before']} -> {res['rss_mb_after']} MB (peak "
+                  f"{res['peak_rss_mb']}); traces {res['traces_before']} -> "
+                  f"{res['traces_after']}")
 
 
 if __name__ == "__main__":

@@ -40,23 +40,6 @@ FLAG = """window.__cvaeTest = {paints: [], pointer: [], keys: []};
 document.addEventListener('keydown', () => window.__cvaeTest.keys.push(performance.now()),
                           true);"""
 
-DRAG = """async ([cx, cy, rx, ry, seconds]) => {
-  const canvas = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
-    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
-  const t0 = performance.now();
-  const frames = [];
-  while (performance.now() - t0 < seconds * 1000) {
-    const now = await new Promise((res) => requestAnimationFrame(res));
-    frames.push(now);
-    const a = (performance.now() - t0) / 1000 * 2;
-    canvas.dispatchEvent(new PointerEvent('pointermove', {clientX: cx + rx * Math.cos(a),
-      clientY: cy + ry * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
-      bubbles: true}));
-  }
-  return {t0, t1: performance.now(), frames};
-}"""
-
-
 def _gaps(frames: list[float], pointer: list[dict], paints: list[dict],
           t0: float) -> tuple[list[float], list[float]]:
     """Per animation frame: latent distance pointer <-> shown decode, and ms since the
@@ -122,18 +105,12 @@ def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int)
 
 
 def _circle(page: Any, frame: dict, seconds: float) -> tuple[dict, dict]:
-    """Grab the point and drag it for ``seconds`` around the view's centre (`DRAG`); the
-    drag's frames and the map's log of it."""
-    from harness.latent_map import grab_point, to_page
+    """Grab the point and drag it for ``seconds`` around the view's centre at 2 rad/s (the
+    old pad benchmark's circle); the drag and the map's log of it."""
+    from harness.latent_map import drag_circle, to_page
 
-    cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
-    grab_point(page, frame)
-    page.evaluate("window.__cvaeTest.paints = []; window.__cvaeTest.pointer = []")
-    try:
-        run = page.evaluate(DRAG, [cx, cy, 0.3 * frame["w"], 0.3 * frame["h"], seconds])
-        return run, page.evaluate("window.__cvaeTest")
-    finally:
-        page.mouse.up()
+    centre = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
+    return drag_circle(page, frame, seconds, centre=centre, clear_log=True)
 
 
 def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
