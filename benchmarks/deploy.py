@@ -134,10 +134,10 @@ def build(report: dict[str, Any], no_build: bool, fresh: bool) -> None:
 def browser_visit(base: str, query: str = "", cookie: str | None = None) -> dict[str, Any]:
     """Chromium opens the page and waits until it settles; seconds from navigation, the
     pictures on it and any that failed (an /media answer >= 400, or not decoded)."""
-    from harness.browser import launch_chromium, open_app, wait_rendered
+    from harness.browser import VIEWPORT, launch_chromium, open_app, wait_rendered
 
     with launch_chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport=VIEWPORT)
         if cookie:
             context.add_cookies([{"name": "cvae_route", "value": cookie, "url": base}])
         page = context.new_page()
