@@ -52,6 +52,7 @@ def wait_page_back(page) -> None:
     page.wait_for_function(PAGE_BACK, timeout=60_000)
     wait_idle(page)
 
+
 def drag(page, frame, count: int, seconds: float) -> list[float]:
     """Grab the point and circle around where it was (a turn a second) until ``count``
     digits are painted or ``seconds`` pass; the paint times (ms after the drag began)."""
