@@ -23,10 +23,10 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from benchmarks.common import ROOT, machine
+from benchmarks.common import RESULTS, ROOT, machine, write_results
 
 SECTIONS = ("decode", "apptest", "browser", "live", "web", "training")
-RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+LATEST = RESULTS / "latest.json"
 
 
 # Sections run in a fresh process of their own: TensorFlow's thread pools are set once per
@@ -63,30 +63,18 @@ def _in_own_process(name: str, quick: bool) -> dict[str, Any]:
         return json.loads(out.read_text())
 
 
+FORMATS = {"ms": lambda v: f"{v:.2f} ms" if v < 10 else f"{v:.0f} ms",
+           "s": lambda v: f"{v:.1f} s", "s2": lambda v: f"{v:.2f} s",
+           "MB": lambda v: f"{v:.0f} MB", "bytes": lambda v: f"{v / 1000:.1f} kB",
+           "wire": lambda v: f"{v / 1e6:.2f} MB", "score": lambda v: f"{v:.0f}",
+           "cls": lambda v: f"{v:.3f}", "latent": lambda v: f"{v:.3f}",
+           "img/s": lambda v: f"{v:.0f} img/s"}
+
+
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
-    if unit == "ms":
-        return f"{value:.2f} ms" if value < 10 else f"{value:.0f} ms"
-    if unit == "s":
-        return f"{value:.1f} s"
-    if unit == "MB":
-        return f"{value:.0f} MB"
-    if unit == "bytes":
-        return f"{value / 1000:.1f} kB"
-    if unit == "s2":
-        return f"{value:.2f} s"
-    if unit == "wire":
-        return f"{value / 1e6:.2f} MB"
-    if unit == "score":
-        return f"{value:.0f}"
-    if unit == "cls":
-        return f"{value:.3f}"
-    if unit == "latent":
-        return f"{value:.3f}"
-    if unit == "img/s":
-        return f"{value:.0f} img/s"
-    return f"{value:.1f}"
+    return FORMATS.get(unit, lambda v: f"{v:.1f}")(value)
 
 
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
@@ -254,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (< 5 minutes)")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS,
+                        help="run only these sections (replacing them in the results file)")
+    parser.add_argument("--out", type=Path, default=LATEST, help="JSON results file")
     parser.add_argument("--show", action="store_true",
                         help="print the table of the results file without measuring")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -269,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[benchmarks] {name} ...", file=sys.stderr, flush=True)
         results[name] = _run_section(name, args.quick)
     print_table(results, markdown=args.markdown)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    if args.only and args.out.is_file():  # the other sections of the file are kept
+        results = {**json.loads(args.out.read_text()), **results}
+    write_results(args.out, results)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Capacity: how many simulated visitors one app server holds, without browsers.
 
-``python -m benchmarks.capacity [--quick] [--soak] [--config "--runner.postScriptGC false"]``
+``python -m benchmarks.capacity [--quick] [--soak | --fresh-ready | --flood] [--config FLAGS]``
 starts ``streamlit run app.py`` on a free loopback port per configuration (or targets
 ``--url``, loopback only) and ramps visitors that speak Streamlit's own WebSocket protocol
 (`harness.st_protocol`). Each visitor opens ``/?model=...&digit=...``, waits for the first
@@ -11,7 +11,9 @@ switch. Every answer is checked against the visitor's own state (a mismatch coun
 cross-session mix-up). An action's latency is sent -> ``script_finished``; a drag's decodes
 are reported apart (request sent -> its decode received) and do not count as actions.
 Visitors accumulate over the steps; each step is measured for a fixed window. Writes
-benchmarks/results/capacity.json.
+benchmarks/results/capacity.json. ``--soak``: creep, RSS growth and TensorFlow retracing
+after ``--sessions`` short sessions (capacity_soak.json); ``--fresh-ready`` and ``--flood``:
+see `run_fresh_ready` and `run_flood`; ``--costs``: server CPU per action kind.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ import asyncio
 import json
 import math
 import random
-import re
-import shlex
 import socket
 import statistics
 import time
@@ -33,19 +33,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.common import (
+    RESULTS,
+    background_load,
+    config_server,
     cpu_seconds,
     machine_cpu_share,
     machine_cpu_ticks,
+    pct,
     rss_mb,
     thread_count,
+    write_results,
 )
 from cvae.live.protocol import HEADER as LIVE_HEADER
-from harness import server
-from harness.paths import ROOT
 from harness.st_protocol import ProtocolFailure, RunResult, StSession, check_loopback
 
-RESULTS = ROOT / "benchmarks" / "results" / "capacity.json"
-SOAK_RESULTS = ROOT / "benchmarks" / "results" / "capacity_soak.json"
 STEPS = (10, 20, 40, 70, 100, 140)
 QUICK_STEPS = (10, 20, 40, 70, 100)
 MODELS = ("class-prior-2d", "mlp-20d", "tfp-16d")
@@ -79,13 +80,6 @@ class Shared:
     open_errors: int = 0
     errors: list[str] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
 def _caption_point(result: RunResult) -> str | None:
@@ -308,18 +302,18 @@ def _summary(samples: list[Sample], seconds: float) -> dict[str, Any]:
     by_kind = {}
     for kind in sorted({s.kind for s in done}):
         k_lat = [s.latency_ms for s in done if s.kind == kind]
-        by_kind[kind] = {"n": len(k_lat), "p50_ms": _pct(k_lat, 0.5), "p95_ms": _pct(k_lat, 0.95)}
+        by_kind[kind] = {"n": len(k_lat), "p50_ms": pct(k_lat, 0.5), "p95_ms": pct(k_lat, 0.95)}
     d_lat = [s.latency_ms for s in decodes if s.ok]
     return {
         "actions": len(samples), "actions_per_s": round(len(done) / seconds, 2),
-        "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95), "p99_ms": _pct(lat, 0.99),
+        "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "p99_ms": pct(lat, 0.99),
         "errors": sum(not s.ok for s in samples) + sum(not s.ok for s in decodes),
         "mixups": sum(s.mixup for s in samples) + sum(s.mixup for s in decodes),
         "kb_per_action": round(statistics.fmean(s.nbytes for s in done) / 1024, 1)
         if done else None,
         "by_kind": by_kind,
-        "live_decodes": {"per_s": round(len(d_lat) / seconds, 1), "p50_ms": _pct(d_lat, 0.5),
-                         "p95_ms": _pct(d_lat, 0.95)},
+        "live_decodes": {"per_s": round(len(d_lat) / seconds, 1), "p50_ms": pct(d_lat, 0.5),
+                         "p95_ms": pct(d_lat, 0.95)},
     }
 
 
@@ -330,6 +324,37 @@ def _proc_sample(pid: int | None) -> tuple[float, float] | None:
         return time.monotonic(), cpu_seconds(pid)
     except OSError:
         return None
+
+
+def _window(shared: Shared, t0: float, t1: float) -> list[Sample]:
+    """The samples sent in [t0, t1] that finished by t1 (or failed)."""
+    return [s for s in shared.samples
+            if t0 <= s.sent <= t1 and (not s.ok or s.sent + s.latency_ms / 1e3 <= t1)]
+
+
+async def _measured(shared: Shared, seconds: float, pid: int | None) -> dict[str, Any]:
+    """Sleep ``seconds`` and summarise what the visitors did meanwhile (and the server)."""
+    cpu0, ticks0, own0 = _proc_sample(pid), machine_cpu_ticks(), time.process_time()
+    t0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    t1 = time.perf_counter()
+    cpu1 = _proc_sample(pid)
+    row = {"seconds": round(t1 - t0, 1), **_summary(_window(shared, t0, t1), t1 - t0),
+           "client_cpu_pct": round(100.0 * (time.process_time() - own0) / (t1 - t0), 1),
+           "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
+           **machine_cpu_share(ticks0, machine_cpu_ticks()), "errors_sample": shared.errors[-3:]}
+    if pid is not None and cpu0 and cpu1:
+        row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
+        row["server_rss_mb"] = round(rss_mb(pid)["rss_mb"], 1)
+        row["server_threads"] = thread_count(pid)
+    return row
+
+
+async def _stop(shared: Shared, tasks: list[asyncio.Task]) -> None:
+    shared.stop.set()
+    await asyncio.wait(tasks, timeout=60)
+    for task in tasks:
+        task.cancel()
 
 
 async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, pid: int | None,
@@ -348,32 +373,12 @@ async def _run_steps(url: str, steps: list[int], step_s: float, think_s: float, 
                and time.monotonic() < ramp_deadline):
             await asyncio.sleep(0.2)
         await asyncio.sleep(min(2.0, think_s))  # let the opening burst drain
-        cpu0 = _proc_sample(pid)
-        ticks0 = machine_cpu_ticks()
-        own0 = time.process_time()
-        t0 = time.perf_counter()
-        await asyncio.sleep(step_s)
-        t1 = time.perf_counter()
-        cpu1 = _proc_sample(pid)
-        own_cpu = round(100.0 * (time.process_time() - own0) / (t1 - t0), 1)
-        window = [s for s in shared.samples
-                  if t0 <= s.sent <= t1 and (not s.ok or s.sent + s.latency_ms / 1e3 <= t1)]
-        row = {"visitors": target, "seconds": round(t1 - t0, 1), **_summary(window, t1 - t0),
-               "open_p50_ms": _pct(shared.opens_ms[opened:], 0.5),
-               "open_errors": shared.open_errors, "client_cpu_pct": own_cpu,
-               "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
-               **machine_cpu_share(ticks0, machine_cpu_ticks()),
-               "errors_sample": shared.errors[-3:]}
-        if pid is not None and cpu0 and cpu1:
-            row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
-            row["server_rss_mb"] = round(rss_mb(pid)["rss_mb"], 1)
-            row["server_threads"] = thread_count(pid)
+        row = {"visitors": target, **await _measured(shared, step_s, pid),
+               "open_p50_ms": pct(shared.opens_ms[opened:], 0.5),
+               "open_errors": shared.open_errors}
         rows.append(row)
         print(_row_line(row), flush=True)
-    shared.stop.set()
-    await asyncio.wait(tasks, timeout=60)
-    for task in tasks:
-        task.cancel()
+    await _stop(shared, tasks)
     return rows
 
 
@@ -443,45 +448,73 @@ def run_capacity(url: str, visitors_steps: list[int], step_seconds: float,
             "drags": "live channel decodes, then one rerun on release"}
 
 
-async def _short_sessions(url: str, count: int, concurrency: int, models: list[str]) -> int:
-    """Open ``count`` short sessions (open, three latent steps, close); return failures."""
+async def _short_sessions(url: str, count: int, concurrency: int, models: list[str],
+                         pid: int | None) -> dict[str, Any]:
+    """Serve ``count`` short sessions, ``concurrency`` at a time: open, three latent steps,
+    a class change (a full rerun of the class's panels), close. Failed sessions, reruns
+    done, exceptions shown and the server's RSS after every 100 sessions."""
     sem = asyncio.Semaphore(concurrency)
-    failures = 0
+    out: dict[str, Any] = {"session_failures": 0, "reruns": 0, "exceptions": 0,
+                           "rss_every_100_sessions": []}
+    done = 0
 
     async def one(i: int) -> None:
-        nonlocal failures
+        nonlocal done
         rng = random.Random(i)
         async with sem:
             try:
                 async with StSession(url, f"model={models[i % len(models)]}&digit={i % 10}") as s:
-                    await s.run(timeout=120)
-                    for _ in range(3):
-                        await _act(s, rng, "step")
+                    runs = [await s.run(timeout=120)]
+                    for kind in ("step", "step", "step", "digit"):
+                        runs.append((await _act(s, rng, kind))[0])
+                out["reruns"] += len(runs)
+                out["exceptions"] += sum(len(r.exceptions) for r in runs)
             except Exception:
-                failures += 1
+                out["session_failures"] += 1
+            done += 1
+            if done % 100 == 0 and pid:
+                out["rss_every_100_sessions"].append({"sessions": done, **rss_mb(pid)})
 
     await asyncio.gather(*(one(i) for i in range(count)))
-    return failures
+    return out
+
+
+async def serving_traces(url: str, model: str) -> int:
+    """How many times the server's compiled graphs of ``model`` have been traced, as its
+    model card reports it (a runtime figure of the server process: no route carries it)."""
+    async with StSession(url, f"model={model}") as session:
+        result = await session.run(timeout=300)
+    line = next(t for t in result.texts if "compiled graphs, traced " in t)
+    return int(line.split("compiled graphs, traced ", 1)[1].split()[0])
 
 
 def run_soak(url: str, sessions: int = 1000, probe_visitors: int = 10, probe_s: float = 30.0,
              pid: int | None = None, models: list[str] | None = None) -> dict[str, Any]:
-    """p50 of ``probe_visitors`` on a fresh server, after ``sessions`` short sessions, again."""
+    """Creep after many sessions: p50 of ``probe_visitors`` on a fresh server, then
+    ``sessions`` short sessions (`_short_sessions`), then the probe again; the server's RSS
+    (with ``pid``) and its models' TensorFlow trace counts before and after the sessions."""
     check_loopback(url)
     names = list(models or MODELS)
     before = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=1, models=names)
-    rss0 = rss_mb(pid)["rss_mb"] if pid else None
+    traces0 = {name: _run_async(serving_traces(url, name)) for name in names}
+    rss0 = rss_mb(pid) if pid else None
     start = time.perf_counter()
-    failures = _run_async(_short_sessions(url, sessions, 20, names))
+    served = _run_async(_short_sessions(url, sessions, 20, names, pid))
     served_s = time.perf_counter() - start
+    traces1 = {name: _run_async(serving_traces(url, name)) for name in names}
+    rss1 = rss_mb(pid) if pid else None
     after = run_capacity(url, [probe_visitors], probe_s, pid=pid, seed=2, models=names,
                          warm=False)
     b, a = before["steps"][0], after["steps"][0]
-    return {"sessions": sessions, "session_failures": failures,
-            "sessions_seconds": round(served_s, 1), "before": b, "after": a,
+    return {"sessions": sessions, **served, "sessions_seconds": round(served_s, 1),
+            "before": b, "after": a,
             "p50_creep": round(a["p50_ms"] / b["p50_ms"], 2) if a["p50_ms"] and b["p50_ms"]
             else None,
-            "rss_mb_before": rss0, "rss_mb_after": rss_mb(pid)["rss_mb"] if pid else None}
+            "rss_mb_before": rss0 and round(rss0["rss_mb"], 1),
+            "rss_mb_after": rss1 and round(rss1["rss_mb"], 1),
+            "rss_growth_mb": rss1 and rss0 and round(rss1["rss_mb"] - rss0["rss_mb"], 1),
+            "peak_rss_mb": rss1 and round(rss1["peak_rss_mb"], 1),
+            "traces_before": traces0, "traces_after": traces1}
 
 
 async def _action_costs(url: str, pid: int, actions: int, model: str) -> dict[str, Any]:
@@ -509,7 +542,7 @@ async def _action_costs(url: str, pid: int, actions: int, model: str) -> dict[st
                     await asyncio.sleep(0.05)
                 costs[kind] = {
                     "server_cpu_ms": round(1000.0 * (cpu_seconds(pid) - cpu0) / actions, 1),
-                    "p50_ms": _pct(lat, 0.5)}
+                    "p50_ms": pct(lat, 0.5)}
                 if kind == "drag":
                     costs[kind]["covers"] = "20-40 live decodes and the release's rerun"
                 print(f"  {kind:6s} {costs[kind]}", flush=True)
@@ -536,35 +569,6 @@ P99_TARGET_MS = 1000.0
 FLOOD_RATIO_TARGET = 2.0
 
 
-def _window(shared: Shared, t0: float, t1: float) -> list[Sample]:
-    """The samples sent in [t0, t1] that finished by t1 (or failed)."""
-    return [s for s in shared.samples
-            if t0 <= s.sent <= t1 and (not s.ok or s.sent + s.latency_ms / 1e3 <= t1)]
-
-
-async def _measured(shared: Shared, seconds: float, pid: int | None) -> dict[str, Any]:
-    """Sleep ``seconds`` and summarise what the visitors did meanwhile (and the server)."""
-    cpu0, ticks0 = _proc_sample(pid), machine_cpu_ticks()
-    t0 = time.perf_counter()
-    await asyncio.sleep(seconds)
-    t1 = time.perf_counter()
-    cpu1 = _proc_sample(pid)
-    row = {"seconds": round(t1 - t0, 1), **_summary(_window(shared, t0, t1), t1 - t0),
-           "loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0]),
-           **machine_cpu_share(ticks0, machine_cpu_ticks()), "errors_sample": shared.errors[-3:]}
-    if pid is not None and cpu0 and cpu1:
-        row["server_cpu_pct"] = round(100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]), 1)
-        row["server_rss_mb"] = round(rss_mb(pid)["rss_mb"], 1)
-    return row
-
-
-async def _stop(shared: Shared, tasks: list[asyncio.Task]) -> None:
-    shared.stop.set()
-    await asyncio.wait(tasks, timeout=60)
-    for task in tasks:
-        task.cancel()
-
-
 async def _fresh_burst(url: str, visitors: int, seconds: float, think_s: float, pid: int | None,
                        models: list[str], plan: tuple[tuple[str, int], ...]) -> dict[str, Any]:
     shared = Shared()
@@ -574,8 +578,8 @@ async def _fresh_burst(url: str, visitors: int, seconds: float, think_s: float, 
     row = {"visitors": visitors, **await _measured(shared, seconds, pid)}
     t1 = time.perf_counter()
     opens = shared.opens_ms
-    row.update({"opened": len(opens), "open_p50_ms": _pct(opens, 0.5),
-                "open_p95_ms": _pct(opens, 0.95), "open_p99_ms": _pct(opens, 0.99),
+    row.update({"opened": len(opens), "open_p50_ms": pct(opens, 0.5),
+                "open_p95_ms": pct(opens, 0.95), "open_p99_ms": pct(opens, 0.99),
                 "open_max_ms": round(max(opens), 1) if opens else None,
                 "open_errors": shared.open_errors,
                 "split": burst_split(_window(shared, t0, t1), t0, shared.opened_at)})
@@ -592,8 +596,8 @@ def burst_split(samples: list[Sample], t0: float, opened_at: list[float]) -> dic
 
     def part(chosen: list[Sample]) -> dict[str, Any]:
         lat = [s.latency_ms for s in chosen if s.ok]
-        return {"actions": len(chosen), "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95),
-                "p99_ms": _pct(lat, 0.99)}
+        return {"actions": len(chosen), "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95),
+                "p99_ms": pct(lat, 0.99)}
 
     return {"last_open_s": round(last_open - t0, 2),
             "while_pages_open": part([s for s in actions if s.sent < last_open]),
@@ -613,7 +617,7 @@ def run_fresh_ready(url: str, visitors: int, seconds: float, think_s: float = 2.
                       and row["p99_ms"] <= P99_TARGET_MS and not row["errors"]
                       and not row["mixups"] and not row["open_errors"])
     split = row["split"]
-    print(f"  fresh-ready {plan}: " + _row_line({"client_cpu_pct": None, **row})
+    print(f"  fresh-ready {plan}: " + _row_line(row)
           + f"  opens p95 {row['open_p95_ms']} ms; last open at {split['last_open_s']} s; "
           f"actions while pages open {split['while_pages_open']}, "
           f"after {split['after_pages_open']}", flush=True)
@@ -739,7 +743,7 @@ async def _flood_run(url: str, visitors: int, sockets: int, seconds: float, thin
         await asyncio.sleep(0.2)
     await asyncio.sleep(min(2.0, think_s))
     quiet = await _measured(shared, seconds, pid)
-    print("  unloaded: " + _row_line({"visitors": visitors, "client_cpu_pct": None, **quiet}),
+    print("  unloaded: " + _row_line({"visitors": visitors, **quiet}),
           flush=True)
     # The flood runs in a process of its own: in this one its sends would delay the
     # visitors' own event loop, not the server.
@@ -762,7 +766,7 @@ async def _flood_run(url: str, visitors: int, sockets: int, seconds: float, thin
         if flooder.is_alive():
             flooder.kill()
     await _stop(shared, tasks)
-    print("  flooded:  " + _row_line({"visitors": visitors, "client_cpu_pct": None, **loaded}),
+    print("  flooded:  " + _row_line({"visitors": visitors, **loaded}),
           flush=True)
     ratio = (round(loaded["p95_ms"] / quiet["p95_ms"], 2)
              if loaded["p95_ms"] and quiet["p95_ms"] else None)
@@ -786,21 +790,6 @@ def run_flood(url: str, visitors: int = 20, sockets: int = 100, seconds: float =
                                  list(models or MODELS), rate or RATE_PER_S))
 
 
-def _background_load() -> list[str]:
-    """Other busy processes on this machine (the figures are contended if any)."""
-    busy = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-        except OSError:
-            continue
-        if "cvae.train" in cmd or "pytest" in cmd:
-            busy.append(cmd[:120])
-    return busy
-
-
 # Three servers: the old one (a full GC after every run, each request decoded on its own),
 # with the GC fix only, and as shipped (GC fix and the batching core).
 CONFIGS = ("CVAE_BATCHING=0 --runner.postScriptGC true", "CVAE_BATCHING=0", "")
@@ -809,34 +798,21 @@ FRESH_CONFIGS = ("", "CVAE_WARM=0")
 # --flood: as shipped, and with the per-address cap and budget lifted (as before).
 FLOOD_CONFIGS = ("", "CVAE_LIVE_SOCKETS_PER_CLIENT=1000 CVAE_LIVE_DECODES_PER_CLIENT=1000000 "
                  "CVAE_LIVE_MESSAGES_PER_CLIENT=1000000")
-FRESH_RESULTS = ROOT / "benchmarks" / "results" / "capacity_fresh_ready.json"
-FLOOD_RESULTS = ROOT / "benchmarks" / "results" / "capacity_flood.json"
+# mode -> (default configurations, results file, wait for readiness)
+MODES = {"ramp": (CONFIGS, "capacity.json", False), "soak": (CONFIGS, "capacity_soak.json", False),
+         "fresh-ready": (FRESH_CONFIGS, "capacity_fresh_ready.json", True),
+         "flood": (FLOOD_CONFIGS, "capacity_flood.json", True)}
 
 
 def _with_server(config: str, fn: Any, ready: bool = False) -> dict[str, Any]:
-    """Run ``fn(base_url, pid)`` against a fresh server started with ``config``: streamlit
-    flags, optionally led by ``NAME=value`` environment settings (e.g. ``CVAE_BATCHING=0``).
-    With ``ready``, wait for the readiness route (not just health) and add the server's
-    start -> health and start -> ready seconds to the result."""
-    tokens = shlex.split(config)
-    env = dict(t.split("=", 1) for t in tokens if re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t))
-    flags = [t for t in tokens if not re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", t)]
-    port = server.free_port()
-    start = time.monotonic()
-    proc = server.start_server(port, flags, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_healthy(base, proc)
+    """``fn(base_url, pid)`` against a fresh server started with ``config``
+    (`benchmarks.common.config_server`); with ``ready``, waited ready, and its start ->
+    health and start -> ready seconds added to the result."""
+    with config_server(config, ready) as (base, pid, times):
         if not ready:
-            return fn(base, proc.pid)
-        healthy = time.monotonic() - start
-        server.wait_ready(base, proc)
-        times = {"start_to_health_s": round(healthy, 1),
-                 "start_to_ready_s": round(time.monotonic() - start, 1)}
+            return fn(base, pid)
         print(f"  {times}", flush=True)
-        return {**times, **fn(base, proc.pid)}
-    finally:
-        server.stop_server(proc)
+        return {**times, **fn(base, pid)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -845,109 +821,85 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pid", type=int, help="with --url: the server pid for RSS/CPU")
     parser.add_argument("--config", action="append", default=None, metavar="FLAGS",
                         help="one server configuration: NAME=value environment settings and "
-                             "streamlit flags; repeat to compare (default: see CONFIGS)")
+                             "streamlit flags; repeat to compare (default: see MODES)")
     parser.add_argument("--steps", type=int, nargs="+", help="visitor counts to ramp through")
-    parser.add_argument("--step-seconds", type=float, help="measured seconds per step")
+    parser.add_argument("--step-seconds", type=float,
+                        help="measured seconds per step (or window)")
     parser.add_argument("--think", type=float, default=2.0, help="mean think time, s")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps (minutes)")
-    parser.add_argument("--soak", action="store_true", help="creep after many short sessions")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--soak", action="store_true",
+                      help="creep, memory and retracing after many short sessions")
+    mode.add_argument("--fresh-ready", action="store_true",
+                      help="per config and plan (generator, reruns): a fresh server, "
+                           "waited ready, then --visitors (100) visitors at once")
+    mode.add_argument("--flood", action="store_true",
+                      help="--visitors (20) visitors alone, then beside one client trying "
+                           "--flood-sockets live sockets at the per-socket rate")
     parser.add_argument("--sessions", type=int, default=1000, help="--soak: sessions served")
     parser.add_argument("--costs", action="store_true",
                         help="also measure the server CPU per action of each kind")
-    parser.add_argument("--fresh-ready", action="store_true",
-                        help="per config and plan (generator, reruns): a fresh server, "
-                             "waited ready, then --visitors (100) visitors at once")
-    parser.add_argument("--flood", action="store_true",
-                        help="--visitors (20) visitors alone, then beside one client trying "
-                             "--flood-sockets live sockets at the per-socket rate")
     parser.add_argument("--plan", choices=[*PLANS, "both"], default="both",
                         help="--fresh-ready: the generator (with drags), reruns alone, or both")
     parser.add_argument("--visitors", type=int, help="--fresh-ready / --flood visitors")
     parser.add_argument("--flood-sockets", type=int, default=100, help="--flood: sockets")
-    parser.add_argument("--out", type=Path, help="results file (default: "
-                        "benchmarks/results/capacity.json, capacity_soak.json with --soak, "
-                        "capacity_fresh_ready.json, capacity_flood.json)")
+    parser.add_argument("--out", type=Path, help="results file (default: benchmarks/results/"
+                        "capacity.json, or capacity_soak.json, capacity_fresh_ready.json, "
+                        "capacity_flood.json)")
     args = parser.parse_args(argv)
-    if args.fresh_ready or args.flood:
-        return _main_ready_or_flood(parser, args)
-
+    name = ("soak" if args.soak else "fresh-ready" if args.fresh_ready
+            else "flood" if args.flood else "ramp")
+    default_configs, results_file, ready = MODES[name]
+    steps = args.steps or list(QUICK_STEPS if args.quick else STEPS)
+    seconds = args.step_seconds or (20.0 if args.quick else 60.0)
+    visitors = args.visitors or (100 if args.fresh_ready else 20)
+    if (max(steps) > 400 or visitors > 400 or seconds > 600 or args.sessions > 5000
+            or args.flood_sockets > 400):
+        parser.error("bounded: at most 400 visitors, 400 flood sockets, 600 s per step, "
+                     "5000 soak sessions")
+    if args.url and args.fresh_ready:
+        parser.error("--fresh-ready starts its own fresh servers: no --url")
     if args.costs and args.url and args.pid is None:
         parser.error("--costs measures the server's CPU: give --pid with --url")
-    steps = args.steps or list(QUICK_STEPS if args.quick else STEPS)
-    step_s = args.step_seconds or (20.0 if args.quick else 60.0)
-    if max(steps) > 400 or step_s > 600 or args.sessions > 5000:
-        parser.error("bounded: at most 400 visitors, 600 s per step, 5000 soak sessions")
-    configs = args.config if args.config is not None else list(CONFIGS)
-    report: dict[str, Any] = {"mode": "soak" if args.soak else "ramp",
-                              "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                              "think_s": args.think, "step_seconds": step_s,
-                              "background_load": _background_load(), "configs": {}}
 
     def measure(base: str, pid: int | None) -> dict[str, Any]:
         if args.soak:
-            return run_soak(base, args.sessions, pid=pid,
-                            probe_s=10.0 if args.quick else 30.0)
+            return run_soak(base, args.sessions, pid=pid, probe_s=10.0 if args.quick else 30.0)
+        if args.flood:
+            return run_flood(base, visitors, args.flood_sockets, seconds, args.think, pid)
         costs = run_costs(base, pid) if args.costs and pid is not None else None
-        result = run_capacity(base, steps, step_s, args.think, pid)
+        result = run_capacity(base, steps, seconds, args.think, pid)
         return result if costs is None else {"action_costs": costs, **result}
 
+    report: dict[str, Any] = {"mode": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                              "think_s": args.think,
+                              "window_seconds" if ready else "step_seconds": seconds,
+                              "background_load": background_load(), "configs": {}}
+    if ready:
+        report["visitors"] = visitors
     if args.url:
         check_loopback(args.url)
         print(f"target {args.url}", flush=True)
         report["configs"]["external"] = measure(args.url, args.pid)
-    else:
-        for flags in configs:
-            name = flags or "default"
-            print(f"config {name!r}", flush=True)
-            report["configs"][name] = _with_server(flags, measure)
-    report["background_load_end"] = _background_load()
-    args.out = args.out or (SOAK_RESULTS if args.soak else RESULTS)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    for name, res in report["configs"].items():
+    for config in [] if args.url else (args.config or list(default_configs)):
+        print(f"config {config or 'default'!r}", flush=True)
+        report["configs"][config or "default"] = (
+            {plan: _with_server(config, lambda b, p, plan=plan: run_fresh_ready(
+                b, visitors, seconds, args.think, p, plan=plan), ready=True)  # one per plan
+             for plan in PLANS if args.plan in (plan, "both")}
+            if args.fresh_ready else _with_server(config, measure, ready))
+    report["background_load_end"] = background_load()
+    write_results(args.out or RESULTS / results_file, report)
+    for config, res in report["configs"].items():
         if "max_visitors_p95_300ms" in res:
-            print(f"{name}: max visitors at p95 <= 300 ms: {res['max_visitors_p95_300ms']}")
-    print(f"wrote {args.out}")
-
-
-def _main_ready_or_flood(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """``--fresh-ready`` or ``--flood``: one fresh server per configuration (and plan)."""
-    if args.fresh_ready and args.flood:
-        parser.error("choose one of --fresh-ready and --flood")
-    if args.fresh_ready and args.url:
-        parser.error("--fresh-ready starts its own fresh servers: no --url")
-    visitors = args.visitors or (100 if args.fresh_ready else 20)
-    seconds = args.step_seconds or (20.0 if args.quick else 60.0)
-    if visitors > 400 or seconds > 600 or args.flood_sockets > 400:
-        parser.error("bounded: at most 400 visitors, 400 flood sockets, 600 s per window")
-    mode = "fresh-ready" if args.fresh_ready else "flood"
-    configs = args.config if args.config is not None else list(
-        FRESH_CONFIGS if args.fresh_ready else FLOOD_CONFIGS)
-    report: dict[str, Any] = {"mode": mode, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                              "think_s": args.think, "window_seconds": seconds,
-                              "visitors": visitors, "background_load": _background_load(),
-                              "configs": {}}
-    if args.flood and args.url:
-        check_loopback(args.url)
-        report["configs"]["external"] = run_flood(args.url, visitors, args.flood_sockets,
-                                                  seconds, args.think, args.pid)
-    for flags in configs if not (args.flood and args.url) else []:
-        name = flags or "default"
-        print(f"config {name!r}", flush=True)
-        if args.fresh_ready:
-            report["configs"][name] = {plan: _with_server(flags, lambda base, pid, plan=plan:
-                                                          run_fresh_ready(base, visitors, seconds,
-                                                                          args.think, pid,
-                                                                          plan=plan), ready=True)
-                                       for plan in PLANS if args.plan in (plan, "both")}
-        else:
-            report["configs"][name] = _with_server(flags, lambda base, pid: run_flood(
-                base, visitors, args.flood_sockets, seconds, args.think, pid), ready=True)
-    report["background_load_end"] = _background_load()
-    out = args.out or (FRESH_RESULTS if args.fresh_ready else FLOOD_RESULTS)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out}")
+            print(f"{config}: max visitors at p95 <= 300 ms: {res['max_visitors_p95_300ms']}")
+        if "p50_creep" in res:
+            print(f"{config}: {res['sessions']} sessions, {res['reruns']} reruns in "
+                  f"{res['sessions_seconds']} s, {res['session_failures']} failed, "
+                  f"{res['exceptions']} exceptions; p50 x{res['p50_creep']}; RSS "
+                  f"{res['rss_mb_before']} -> {res['rss_mb_after']} MB (peak "
+                  f"{res['peak_rss_mb']}); traces {res['traces_before']} -> "
+                  f"{res['traces_after']}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,39 @@
-"""Timing, process figures (/proc), machine description and FLOP counting shared by the
-benchmark sections."""
+"""What the benchmarks share beyond `harness`: timing and percentiles, process and machine
+figures (/proc), servers started from a configuration string, the bare Streamlit page,
+results files, FLOP counting."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
+import shlex
 import statistics
+import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import server
+from harness.paths import ROOT
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+RESULTS = ROOT / "benchmarks" / "results"
+# The bare page: one line of text, served by the same Streamlit with the project's settings.
+BARE_TEXT = "A bare one-line Streamlit page."
+_SETTING = re.compile(r"[A-Z_][A-Z0-9_]*=.*")
+
+
+def pct(values: list[float], q: float) -> float | None:
+    """The ``q`` quantile of ``values`` (nearest rank, rounded to 0.1), None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -21,6 +42,58 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"p50": statistics.median(ordered), "p95": p95, "mean": statistics.fmean(ordered),
             "n": len(ordered)}
+
+
+def write_results(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as indented JSON to ``path`` and say so."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def background_load() -> list[str]:
+    """Other busy processes on the machine (>= 20 % CPU; the figures are contended if any),
+    this one excluded."""
+    out = subprocess.run(["ps", "-eo", "pid,pcpu,args", "--sort=-pcpu"],
+                         capture_output=True, text=True).stdout.splitlines()[1:]
+    rows = [line.strip().split(None, 1) for line in out]
+    return [rest[:160] for pid, rest in rows
+            if int(pid) != os.getpid() and float(rest.split()[0]) >= 20.0][:6]
+
+
+@contextmanager
+def config_server(config: str = "", ready: bool = False, script: Path | None = None,
+                  ) -> Iterator[tuple[str, int, dict[str, float]]]:
+    """A fresh ``streamlit run app.py`` (or ``script``) started with ``config``: streamlit
+    flags, optionally led by ``NAME=value`` environment settings (e.g. ``CVAE_BATCHING=0``);
+    healthy, with ``ready`` also ready. Yields its base URL, pid and the seconds from start
+    to health (and to ready); stopped on exit."""
+    tokens = shlex.split(config)
+    env = dict(t.split("=", 1) for t in tokens if _SETTING.fullmatch(t))
+    flags = [t for t in tokens if not _SETTING.fullmatch(t)]
+    port = server.free_port()
+    start = time.monotonic()
+    proc = server.start_server(port, flags, env=env, script=script)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_healthy(base, proc)
+        times = {"start_to_health_s": round(time.monotonic() - start, 1)}
+        if ready:
+            server.wait_ready(base, proc)
+            times["start_to_ready_s"] = round(time.monotonic() - start, 1)
+        yield base, proc.pid, times
+    finally:
+        server.stop_server(proc)
+
+
+@contextmanager
+def bare_server() -> Iterator[str]:
+    """The bare page (`BARE_TEXT`) served on a free port; its base URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "bare.py"
+        script.write_text(f"import streamlit as st\n\nst.write({BARE_TEXT!r})\n")
+        with config_server(script=script) as (base, _, _):
+            yield base
 
 
 def time_calls(fn: Callable[[], Any], repeats: int, warmup: int = 2) -> dict[str, float]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -41,11 +40,11 @@ from typing import Any
 
 import requests
 
-from benchmarks.replicas import background, page_run, view_query, visitor_round
+from benchmarks.common import RESULTS, background_load, write_results
+from benchmarks.replicas import page_run, rounds_of, view_query
 from harness.paths import ROOT
-from harness.server import free_port
+from harness.server import free_port, wait_for
 
-RESULTS = ROOT / "benchmarks" / "results" / "deploy.json"
 IMAGE = "localhost/cvae-explorer:latest"  # what `image: cvae-explorer` in compose resolves to
 COMPOSE_FILE = ROOT / "deploy" / "docker-compose.yml"
 PROJECT = "cvae-deploy-bench"
@@ -108,16 +107,6 @@ def wait_ready(container: str, timeout: float = 300) -> dict[str, Any]:
     raise TimeoutError(f"{container} not ready within {timeout:.0f} s")
 
 
-def wait_http(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=3).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f} s")
-
-
 # --- 1. the image -------------------------------------------------------------------------
 
 def build(report: dict[str, Any], no_build: bool, fresh: bool) -> None:
@@ -145,10 +134,10 @@ def build(report: dict[str, Any], no_build: bool, fresh: bool) -> None:
 def browser_visit(base: str, query: str = "", cookie: str | None = None) -> dict[str, Any]:
     """Chromium opens the page and waits until it settles; seconds from navigation, the
     pictures on it and any that failed (an /media answer >= 400, or not decoded)."""
-    from harness.browser import launch_chromium, open_app, wait_rendered
+    from harness.browser import VIEWPORT, launch_chromium, open_app, wait_rendered
 
     with launch_chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport=VIEWPORT)
         if cookie:
             context.add_cookies([{"name": "cvae_route", "value": cookie, "url": base}])
         page = context.new_page()
@@ -246,7 +235,7 @@ def replica_of(served_by: str, ips: dict[str, str]) -> str:
 
 def affinity(base: str, visitors: int, rounds: int, ips: dict[str, str]) -> dict[str, Any]:
     sessions = [requests.Session() for _ in range(visitors)]
-    done = affinity_again(base, sessions, ips, rounds)
+    done = rounds_of(base, sessions, rounds, lambda served: replica_of(served, ips))
     seen, statuses = done["seen"], done["statuses"]
     homes = [Counter(s).most_common(1)[0][0] for s in seen]
     return {"sessions": sessions, "homes": homes, "report": {
@@ -276,7 +265,7 @@ def compose_run(report: dict[str, Any], visitors: int, rounds: int) -> None:
     out: dict[str, Any] = report.setdefault("compose", {})
     t0 = time.monotonic()
     compose("up", "-d", publish=publish)
-    wait_http(f"{base}/nginx-health")
+    wait_for(base, "/nginx-health", None, 120, poll=0.5)
     out["nginx_up_s"] = round(time.monotonic() - t0, 1)
     ips = app_containers()
     out["replicas_from_up"] = len(ips)
@@ -307,7 +296,7 @@ def compose_run(report: dict[str, Any], visitors: int, rounds: int) -> None:
     t2 = time.monotonic()
     sh("podman", "stop", "-t", "10", victim)
     stop_s = round(time.monotonic() - t2, 1)
-    after = affinity_again(base, sessions, ips, rounds=3)
+    after = rounds_of(base, sessions, 3, lambda served: replica_of(served, ips))
     out["stop_one"] = {
         "stopped": victim, "stop_s": stop_s, "visitors_moved": len(moved),
         "statuses_after": after["statuses"],
@@ -322,23 +311,6 @@ def compose_run(report: dict[str, Any], visitors: int, rounds: int) -> None:
     out["stop_one"]["linked_view_protocol"] = asyncio.run(
         page_run(base, view_query(moved[0]), cookie))
     out["stop_one"]["linked_view_browser"] = browser_visit(base, view_query(moved[0]), cookie)
-
-
-def affinity_again(base: str, sessions: list[requests.Session], ips: dict[str, str],
-                   rounds: int) -> dict[str, Any]:
-    """Every session's visitor round, ``rounds`` times: the replica each request reached
-    and the statuses (an error is counted, not raised)."""
-    seen: list[list[str]] = [[] for _ in sessions]
-    statuses: Counter = Counter()
-    for _ in range(rounds):
-        for i, s in enumerate(sessions):
-            try:
-                for what, status, served in visitor_round(base, s, i):
-                    statuses[f"{what} {status}"] += 1
-                    seen[i].append(replica_of(served, ips))
-            except Exception as e:  # counted: the report shows it
-                statuses[f"error {type(e).__name__}"] += 1
-    return {"seen": seen, "statuses": dict(statuses)}
 
 
 def cleanup() -> None:
@@ -386,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--visitors", type=int, default=15)
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--note", default="", help="e.g. 'shared with other jobs'")
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--out", type=Path, default=RESULTS / "deploy.json")
     args = ap.parse_args(argv)
     if not (1 <= args.visitors <= 50 and 1 <= args.rounds <= 30):
         ap.error("bounded: 1-50 visitors, 1-30 rounds")
@@ -395,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = [t for t in ("podman", "podman-compose") if shutil.which(t) is None]
     if missing:
         ap.error(f"needs {', '.join(missing)} (../shared/tools/container-standins sets them up)")
-    busy = background()
+    busy = background_load()
     report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                               "cpus": os.cpu_count(), "background_load": busy,
                               "contended": bool(busy) or bool(args.note), "note": args.note,
@@ -413,9 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         cleanup()
         report["seconds"] = round(time.monotonic() - t0, 1)
         report["passed"] = "error" not in report and passed(report)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
         print(json.dumps(report, indent=2))
+        write_results(args.out, report)
     return 0 if report["passed"] else 1
 
 

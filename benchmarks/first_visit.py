@@ -12,33 +12,23 @@ browser holds), in a Chromium that is already running (a visitor's browser is; o
 page is opened first, so the browser's own start is not counted). Each visit is split into
 what the browser waited for: navigation -> Streamlit's frontend loaded (DOMContentLoaded),
 -> its socket open, -> the script idle (the server's run), -> settled (element code, images,
-the map). The same is measured, in the same browser, for the bare Streamlit page (a title
-and a line of text, ``streamlit run`` with the project's settings): the floor of any
-Streamlit page on this machine. Writes benchmarks/results/first_visit.json.
+the map). The same is measured, in the same browser, for the bare Streamlit page (a line
+of text, ``streamlit run`` with the project's settings: `benchmarks.common.bare_server`):
+the floor of any Streamlit page on this machine. Writes benchmarks/results/first_visit.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.capacity import _background_load, _with_server
-from harness import server
-from harness.paths import ROOT
+from benchmarks.capacity import FRESH_CONFIGS, _with_server
+from benchmarks.common import RESULTS, background_load, bare_server, write_results
 
-RESULTS = ROOT / "benchmarks" / "results" / "first_visit.json"
-CONFIGS = ("", "CVAE_WARM=0")
 TARGET_S = 1.5
-BARE_PAGE = """import streamlit as st
-
-st.title("A bare Streamlit page")
-st.write("A title and a line of text: the floor of navigation -> settled for any page.")
-"""
 # The time (performance.now(), ms) the page's Streamlit socket opened.
 _SOCKET_PROBE = """(() => { const W = window.WebSocket;
   window.WebSocket = function (url, protocols) {
@@ -97,18 +87,9 @@ def measure(browser: Any, config: str, count: int) -> dict[str, Any]:
 
 
 def measure_bare(browser: Any, count: int) -> dict[str, Any]:
-    """The bare Streamlit page (`BARE_PAGE`, the project's settings), ``count`` visits."""
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "bare_page.py"
-        script.write_text(BARE_PAGE)
-        port = server.free_port()
-        proc = server.start_server(port, script=script)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            server.wait_healthy(base, proc)
-            row = visits(browser, f"{base}/", count, with_map=False)
-        finally:
-            server.stop_server(proc)
+    """The bare Streamlit page, ``count`` visits."""
+    with bare_server() as base:
+        row = visits(browser, f"{base}/", count, with_map=False)
     print(f"  bare Streamlit page: {_line(row)}", flush=True)
     return row
 
@@ -128,12 +109,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="NAME=value settings and streamlit flags; repeat to compare")
     parser.add_argument("--visits", type=int, default=3,
                         help="visits per server (the first, then the warm reference)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=RESULTS / "first_visit.json")
     args = parser.parse_args(argv)
     if not 1 <= args.visits <= 20:
         parser.error("--visits: 1 to 20")
     report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                              "target_s": TARGET_S, "background_load": _background_load(),
+                              "target_s": TARGET_S, "background_load": background_load(),
                               "loadavg_start": Path("/proc/loadavg").read_text().split()[:3],
                               "configs": {}}
     with launch_chromium() as browser:
@@ -141,13 +122,11 @@ def main(argv: list[str] | None = None) -> None:
         blank.goto("about:blank")
         blank.close()
         report["bare_streamlit_page"] = measure_bare(browser, args.visits)
-        for config in args.config if args.config is not None else CONFIGS:
+        for config in args.config if args.config is not None else FRESH_CONFIGS:
             report["configs"][config or "default"] = measure(browser, config, args.visits)
-    report["background_load_end"] = _background_load()
+    report["background_load_end"] = background_load()
     report["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_results(args.out, report)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ from benchmarks.common import ROOT, percentiles, rss_mb
 
 
 def apptest_reruns(quick: bool) -> dict[str, Any]:
-    from streamlit.testing.v1 import AppTest
+    from harness.apptest import assert_healthy, run_app
 
-    at = AppTest.from_file(str(ROOT / "page.py"), default_timeout=300).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_app(timeout=300)
+    assert_healthy(at)
     moves = 10 if quick else 40
     slider_ms = []
     for i in range(moves):
@@ -36,7 +36,7 @@ def apptest_reruns(quick: bool) -> dict[str, Any]:
         at.radio(key="digit").set_value(i % 10).run()  # reruns the class's fragments only
         class_ms.append((time.perf_counter() - start) * 1000.0)
         at.run()  # unmeasured: AppTest's tree keeps only the rerun fragments; redraw the radio
-    assert not at.exception, [e.value for e in at.exception]
+    assert_healthy(at)
     return {"slider_rerun_ms": percentiles(slider_ms), "class_rerun_ms": percentiles(class_ms)}
 
 
@@ -50,37 +50,24 @@ def import_seconds() -> float:
 
 
 def browser(quick: bool) -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
-
-    from harness.browser import CHROMIUM, LAUNCH, open_app
+    from cvae.catalog import bundle_names
+    from harness.browser import VIEWPORT, chromium_missing, launch_chromium, open_app
     from harness.server import running_app
 
-    if not CHROMIUM.is_file():
-        return {"skipped": f"no Chromium at {CHROMIUM}"}
+    if chromium_missing():
+        return {"skipped": chromium_missing()}
     result: dict[str, Any] = {"imports_s": import_seconds()}
-    with sync_playwright() as p:
-        chrome = p.chromium.launch(**LAUNCH)
-        page = chrome.new_page(viewport={"width": 1400, "height": 1000})
+    with launch_chromium() as chrome:
+        page = chrome.new_page(viewport=VIEWPORT)
         start = time.perf_counter()
-        try:
-            with running_app("benchmark-server.log") as (base, proc):
-                result["server_healthy_s"] = time.perf_counter() - start
-                open_app(page, base)
-                page.wait_for_selector(".cvae-map[data-points]", timeout=120_000)
-                result["cold_start_s"] = time.perf_counter() - start
-                result["cold_start_after_imports_s"] = (result["cold_start_s"]
-                                                        - result["imports_s"])
-                result["after_load"] = rss_mb(proc.pid)
-
-                for name in _model_names():
-                    open_app(page, base, f"model={name}")
-                result["after_all_models"] = rss_mb(proc.pid)
-        finally:
-            chrome.close()
+        with running_app("benchmark-server.log") as (base, proc):
+            result["server_healthy_s"] = time.perf_counter() - start
+            open_app(page, base)
+            page.wait_for_selector(".cvae-map[data-points]", timeout=120_000)
+            result["cold_start_s"] = time.perf_counter() - start
+            result["cold_start_after_imports_s"] = result["cold_start_s"] - result["imports_s"]
+            result["after_load"] = rss_mb(proc.pid)
+            for name in bundle_names():
+                open_app(page, base, f"model={name}")
+            result["after_all_models"] = rss_mb(proc.pid)
     return result
-
-
-def _model_names() -> list[str]:
-    from cvae.catalog import bundle_names
-
-    return bundle_names()

@@ -40,23 +40,6 @@ FLAG = """window.__cvaeTest = {paints: [], pointer: [], keys: []};
 document.addEventListener('keydown', () => window.__cvaeTest.keys.push(performance.now()),
                           true);"""
 
-DRAG = """async ([cx, cy, rx, ry, seconds]) => {
-  const canvas = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
-    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
-  const t0 = performance.now();
-  const frames = [];
-  while (performance.now() - t0 < seconds * 1000) {
-    const now = await new Promise((res) => requestAnimationFrame(res));
-    frames.push(now);
-    const a = (performance.now() - t0) / 1000 * 2;
-    canvas.dispatchEvent(new PointerEvent('pointermove', {clientX: cx + rx * Math.cos(a),
-      clientY: cy + ry * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
-      bubbles: true}));
-  }
-  return {t0, t1: performance.now(), frames};
-}"""
-
-
 def _gaps(frames: list[float], pointer: list[dict], paints: list[dict],
           t0: float) -> tuple[list[float], list[float]]:
     """Per animation frame: latent distance pointer <-> shown decode, and ms since the
@@ -82,14 +65,11 @@ def _gaps(frames: list[float], pointer: list[dict], paints: list[dict],
 
 def central_digit(base: str, model: str) -> tuple[float, float]:
     """View point of the test digit nearest to the mean code (from the points route)."""
-    import urllib.request
-
     import numpy as np
 
-    from cvae.live.points import decode_points
+    from harness.latent_map import fetch_points
 
-    with urllib.request.urlopen(f"{base}/cvae/points/{model}") as r:
-        xy, _ = decode_points(r.read())
+    xy, _ = fetch_points(base, model)
     index = int(np.argmin(np.linalg.norm(xy - xy.mean(axis=0), axis=1)))
     return float(xy[index, 0]), float(xy[index, 1])
 
@@ -106,15 +86,11 @@ HOVER = """([x, y]) => {
 
 def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int) -> list[float]:
     """ms from a mouse move onto a test digit never hovered before to its preview painted."""
-    import urllib.request
-
     import numpy as np
 
-    from cvae.live.points import decode_points
-    from harness.latent_map import to_page
+    from harness.latent_map import fetch_points, to_page
 
-    with urllib.request.urlopen(f"{base}/cvae/points/{model}") as r:
-        xy, _ = decode_points(r.read())
+    xy, _ = fetch_points(base, model)
     inside = np.flatnonzero((xy[:, 0] > frame["x0"]) & (xy[:, 0] < frame["x1"])
                             & (xy[:, 1] > frame["y0"]) & (xy[:, 1] < frame["y1"]))
     out = []
@@ -128,15 +104,17 @@ def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int)
     return out
 
 
-def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
-    from harness.latent_map import grab_point, to_page
+def _circle(page: Any, frame: dict, seconds: float) -> tuple[dict, dict]:
+    """Grab the point and drag it for ``seconds`` around the view's centre at 2 rad/s (the
+    old pad benchmark's circle); the drag and the map's log of it."""
+    from harness.latent_map import drag_circle, to_page
 
-    cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
-    grab_point(page, frame)
-    page.evaluate("window.__cvaeTest.paints = []; window.__cvaeTest.pointer = []")
-    run = page.evaluate(DRAG, [cx, cy, 0.3 * frame["w"], 0.3 * frame["h"], seconds])
-    log = page.evaluate("window.__cvaeTest")
-    page.mouse.up()
+    centre = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
+    return drag_circle(page, frame, seconds, centre=centre, clear_log=True)
+
+
+def _drag(page: Any, frame: dict, seconds: float) -> dict[str, Any]:
+    run, log = _circle(page, frame, seconds)
     paints = [p for p in log["paints"] if run["t0"] <= p["t"] <= run["t1"] and p["live"]]
     latent, ms = _gaps(run["frames"], log["pointer"], log["paints"], run["t0"])
     elapsed = (run["t1"] - run["t0"]) / 1000
@@ -164,7 +142,7 @@ def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
 def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
     """The live channel across a server restart on the same port (see the docstring)."""
     from harness.browser import VIEWPORT, open_app
-    from harness.latent_map import grab_point, map_frame, to_page
+    from harness.latent_map import map_frame
     from harness.paths import ARTIFACTS
     from harness.server import free_port, start_server, stop_server, wait_ready
 
@@ -183,13 +161,8 @@ def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
         page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
         proc = start_server(port, log=ARTIFACTS / "benchmark-restart-2.log", env=WARM_DEFAULT)
         wait_ready(base, proc)
-        frame = map_frame(page)
-        cx, cy = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
-        grab_point(page, frame)
-        page.evaluate("window.__cvaeTest.paints = []")
-        run = page.evaluate(DRAG, [cx, cy, 0.3 * frame["w"], 0.3 * frame["h"], seconds])
-        paints = [p["t"] - run["t0"] for p in page.evaluate("window.__cvaeTest.paints")]
-        page.mouse.up()
+        run, log = _circle(page, map_frame(page), seconds)
+        paints = [p["t"] - run["t0"] for p in log["paints"]]
         per_s = [sum(1 for t in paints if k * 1000 <= t < (k + 1) * 1000)
                  for k in range(int(seconds))]
         return {"restart_paints_per_s": per_s,
@@ -203,90 +176,84 @@ def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
     """All the live figures (see the module docstring)."""
-    from playwright.sync_api import sync_playwright
-
-    from harness.browser import CHROMIUM, LAUNCH, VIEWPORT, open_app, wait_idle
+    from harness.browser import VIEWPORT, chromium_missing, launch_chromium, open_app, wait_idle
     from harness.delay_proxy import DelayProxy
     from harness.latent_map import map_frame, to_page
     from harness.server import running_app
 
-    if not CHROMIUM.is_file():
-        return {"skipped": f"no Chromium at {CHROMIUM}"}
+    if chromium_missing():
+        return {"skipped": chromium_missing()}
     presses = 10 if quick else 30
     result: dict[str, Any] = {}
-    with sync_playwright() as p, running_app("benchmark-live-server.log",
-                                                    ready=True) as (base, _):
-        chrome = p.chromium.launch(**LAUNCH)
-        try:
-            page = chrome.new_page(viewport=VIEWPORT)
-            page.add_init_script(FLAG)
-            received: list[int] = []
-            page.on("websocket", lambda ws: ws.on(
-                "framereceived", lambda payload: received.append(len(payload)))
-                if "_stcore/stream" in ws.url else None)
-            open_app(page, base, "model=class-prior-2d")
-            frame = map_frame(page)
-            page.wait_for_timeout(1000)
-            slider = page.locator("[data-testid='stSidebar']").get_by_role("slider").first
+    with launch_chromium() as chrome, running_app("benchmark-live-server.log",
+                                                  ready=True) as (base, _):
+        page = chrome.new_page(viewport=VIEWPORT)
+        page.add_init_script(FLAG)
+        received: list[int] = []
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: received.append(len(payload)))
+            if "_stcore/stream" in ws.url else None)
+        open_app(page, base, "model=class-prior-2d")
+        frame = map_frame(page)
+        page.wait_for_timeout(1000)
+        slider = page.locator("[data-testid='stSidebar']").get_by_role("slider").first
 
-            def bytes_of(action: Any) -> int:
-                wait_idle(page)
-                page.wait_for_timeout(300)
-                received.clear()
-                action()
-                wait_idle(page)
-                page.wait_for_timeout(500)
-                return sum(received)
-
-            def press() -> None:
-                slider.focus()
-                page.keyboard.press("ArrowRight")
-                page.wait_for_timeout(200)
-
-            slider_bytes = [bytes_of(press) for _ in range(5)]
-            result["slider_press_bytes"] = sorted(slider_bytes)[len(slider_bytes) // 2]
-            radio = page.locator("[data-testid='stSidebar'] label").filter(has_text="3").first
-            result["class_change_bytes"] = bytes_of(lambda: radio.click())
-            frame = map_frame(page)
-
-            target = central_digit(base, "class-prior-2d")
-            result["pick_bytes"] = bytes_of(lambda: page.mouse.click(*to_page(frame, *target)))
+        def bytes_of(action: Any) -> int:
             wait_idle(page)
-
-            result["key_to_paint_ms"] = percentiles(_press_to_paint(page, slider, presses))
-            canvas = page.locator(".map-canvas")
-            result["map_key_to_paint_ms"] = percentiles(_press_to_paint(page, canvas, presses))
-            frame = map_frame(page)
-            result["hover_to_preview_ms"] = percentiles(
-                _hover_to_preview(page, frame, base, "class-prior-2d", presses * 2))
-            page.get_by_label("Decoder regions").check()  # the drag runs with it on, drawn
-            page.wait_for_function("(window.__cvaeTest.regions || []).some((r) => r.n === 48)",
-                                   timeout=120_000)  # (the fine lattice is asked when idle)
-            result["drag_with_ellipses"] = page.evaluate("window.__cvaeTest.ellipses || []")
-            result.update(_drag(page, frame, 5.0))
-            page.wait_for_timeout(1000)
+            page.wait_for_timeout(300)
+            received.clear()
+            action()
             wait_idle(page)
+            page.wait_for_timeout(500)
+            return sum(received)
 
-            # A hosted demo: every byte between the browser and the server 50 ms late each
-            # way (a loopback proxy; Chromium's network emulation leaves WebSockets alone).
-            with DelayProxy(urlsplit(base).port, one_way_ms=50) as proxy:
-                far = chrome.new_page(viewport=VIEWPORT)
-                far.add_init_script(FLAG)
-                open_app(far, f"http://127.0.0.1:{proxy.port}", "model=class-prior-2d")
-                map_frame(far)
-                far.wait_for_timeout(1000)
-                far_canvas = far.locator(".map-canvas")
-                far_slider = far.locator("[data-testid='stSidebar']").get_by_role("slider").first
-                slow = percentiles(_press_to_paint(far, far_canvas, presses))
-                result["map_key_to_paint_ms_rtt100"] = slow
-                result["key_to_paint_ms_rtt100"] = percentiles(
-                    _press_to_paint(far, far_slider, presses))
-                result.update({f"{k}_rtt100": v
-                               for k, v in _drag(far, map_frame(far), 5.0).items()})
-                far.close()
-            result["rtt100_applies_to_websocket"] = (
-                slow["p50"] - result["map_key_to_paint_ms"]["p50"] > 80)
-            result.update(restart(chrome))
-        finally:
-            chrome.close()
+        def press() -> None:
+            slider.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(200)
+
+        slider_bytes = [bytes_of(press) for _ in range(5)]
+        result["slider_press_bytes"] = sorted(slider_bytes)[len(slider_bytes) // 2]
+        radio = page.locator("[data-testid='stSidebar'] label").filter(has_text="3").first
+        result["class_change_bytes"] = bytes_of(lambda: radio.click())
+        frame = map_frame(page)
+
+        target = central_digit(base, "class-prior-2d")
+        result["pick_bytes"] = bytes_of(lambda: page.mouse.click(*to_page(frame, *target)))
+        wait_idle(page)
+
+        result["key_to_paint_ms"] = percentiles(_press_to_paint(page, slider, presses))
+        canvas = page.locator(".map-canvas")
+        result["map_key_to_paint_ms"] = percentiles(_press_to_paint(page, canvas, presses))
+        frame = map_frame(page)
+        result["hover_to_preview_ms"] = percentiles(
+            _hover_to_preview(page, frame, base, "class-prior-2d", presses * 2))
+        page.get_by_label("Decoder regions").check()  # the drag runs with it on, drawn
+        page.wait_for_function("(window.__cvaeTest.regions || []).some((r) => r.n === 48)",
+                               timeout=120_000)  # (the fine lattice is asked when idle)
+        result["drag_with_ellipses"] = page.evaluate("window.__cvaeTest.ellipses || []")
+        result.update(_drag(page, frame, 5.0))
+        page.wait_for_timeout(1000)
+        wait_idle(page)
+
+        # A hosted demo: every byte between the browser and the server 50 ms late each
+        # way (a loopback proxy; Chromium's network emulation leaves WebSockets alone).
+        with DelayProxy(urlsplit(base).port, one_way_ms=50) as proxy:
+            far = chrome.new_page(viewport=VIEWPORT)
+            far.add_init_script(FLAG)
+            open_app(far, f"http://127.0.0.1:{proxy.port}", "model=class-prior-2d")
+            map_frame(far)
+            far.wait_for_timeout(1000)
+            far_canvas = far.locator(".map-canvas")
+            far_slider = far.locator("[data-testid='stSidebar']").get_by_role("slider").first
+            slow = percentiles(_press_to_paint(far, far_canvas, presses))
+            result["map_key_to_paint_ms_rtt100"] = slow
+            result["key_to_paint_ms_rtt100"] = percentiles(
+                _press_to_paint(far, far_slider, presses))
+            result.update({f"{k}_rtt100": v
+                           for k, v in _drag(far, map_frame(far), 5.0).items()})
+            far.close()
+        result["rtt100_applies_to_websocket"] = (
+            slow["p50"] - result["map_key_to_paint_ms"]["p50"] > 80)
+        result.update(restart(chrome))
     return result

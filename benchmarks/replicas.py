@@ -2,9 +2,8 @@
 
 ``python -m benchmarks.replicas [--visitors 12] [--rounds 8] [--capacity-steps 10,20,40]``
 
-Starts two ``streamlit run app.py`` replicas on free 127.0.0.1 ports and Debian's nginx with
-``deploy/nginx.conf`` rewritten for those upstreams (pid, logs and temp files in a temporary
-folder), waits for health, then checks:
+Starts two ``streamlit run app.py`` replicas and Debian's nginx with ``deploy/nginx.conf``
+rendered for them (`harness.nginx.Stack`; files in a temporary folder), then checks:
 
 1. affinity: every visitor (its own cookie jar) makes ``--rounds`` rounds of requests (the
    page, the health check, a linked view ``/?model=..&digit=..&z1=..``, an upload-endpoint
@@ -15,24 +14,19 @@ folder), waits for health, then checks:
 3. failover: one replica is killed (SIGKILL) while visitors keep requesting; every request
    must still answer 200, the dead replica's visitors move to the survivor and stay there,
    and one of them re-opens its linked view as a real page run on the survivor;
-4. with ``--capacity-steps``, `benchmarks.capacity.run_capacity` (if present) against one
-   replica directly and against nginx with two (restarted) replicas.
+4. with ``--capacity-steps``, `benchmarks.capacity.run_capacity` against one replica
+   directly and against nginx with two (restarted) replicas.
 
 Bounded (at most 50 visitors x 30 rounds, 600 s per capacity run), loopback only; everything
-it starts runs in its own process group and is stopped on exit, errors and Ctrl-C. Writes
-benchmarks/results/replicas.json.
+it starts is stopped on exit. Writes benchmarks/results/replicas.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,95 +36,10 @@ from typing import Any
 
 import requests
 
-from harness.nginx import NGINX_CONF, loopback_conf
-from harness.paths import ROOT
-from harness.server import free_port
+from benchmarks.common import RESULTS, background_load, rss_mb, write_results
+from harness.nginx import Stack
 
-RESULTS = ROOT / "benchmarks" / "results" / "replicas.json"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MODELS = ("class-prior-2d", "tutorial-2d", "tutorial-50d", "tfp-16d", "mlp-20d")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024.0, 1)
-    return float("nan")
-
-
-class Stack:
-    """Replicas and nginx started by this script (each in its own process group)."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.replicas: dict[str, subprocess.Popen] = {}  # "127.0.0.1:port" -> process
-        self.nginx: subprocess.Popen | None = None
-        self.nginx_port = 0
-
-    def start_replica(self) -> str:
-        port = free_port()
-        addr = f"127.0.0.1:{port}"
-        log = open(self.workdir / f"streamlit-{port}.log", "w")  # noqa: SIM115
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        self.replicas[addr] = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        return addr
-
-    def start_nginx(self) -> str:
-        self.nginx_port = free_port()
-        conf = self.workdir / "nginx.conf"
-        conf.write_text(loopback_conf(NGINX_CONF.read_text(), list(self.replicas),
-                                      self.nginx_port, self.workdir))
-        check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(self.workdir)],
-                               capture_output=True, text=True)
-        if check.returncode:
-            raise RuntimeError(f"nginx -t failed: {check.stderr}")
-        self.nginx = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(self.workdir), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-        return f"http://127.0.0.1:{self.nginx_port}"
-
-    def kill(self, addr: str) -> None:
-        """SIGKILL a replica's whole process group (a crash, not a graceful stop)."""
-        proc = self.replicas[addr]
-        _signal_group(proc, signal.SIGKILL)
-        proc.wait(10)
-
-    def stop(self) -> None:
-        procs = [p for p in (self.nginx, *self.replicas.values()) if p is not None]
-        for p in procs:
-            _signal_group(p, signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                _signal_group(p, signal.SIGKILL)
-                p.wait(5)
-        self.replicas.clear()
-        self.nginx = None
-
-
-def _signal_group(proc: subprocess.Popen, sig: int) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-
-
-def wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in procs):
-            raise RuntimeError("a process exited before it was healthy")
-        try:
-            if requests.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{url} not healthy within {timeout:.0f} s")
 
 
 def view_query(i: int) -> str:
@@ -163,16 +72,22 @@ def visitor_round(base: str, session: requests.Session, i: int) -> list[tuple[st
     return out
 
 
-def run_rounds(base: str, sessions: list[requests.Session], rounds: int,
-               seen: list[list[str]], statuses: Counter) -> None:
+def rounds_of(base: str, sessions: list[requests.Session], rounds: int,
+              replica: Any = lambda served: served) -> dict[str, Any]:
+    """Every session's `visitor_round`, ``rounds`` times: the replica each request reached
+    (``replica`` of nginx's ``X-Served-By``) per session, and the statuses (an error is
+    counted, not raised)."""
+    seen: list[list[str]] = [[] for _ in sessions]
+    statuses: Counter = Counter()
     for _ in range(rounds):
         for i, s in enumerate(sessions):
             try:
-                for what, status, replica in visitor_round(base, s, i):
+                for what, status, served in visitor_round(base, s, i):
                     statuses[f"{what} {status}"] += 1
-                    seen[i].append(replica)
-            except Exception as e:  # counted, not fatal: the report shows it
+                    seen[i].append(replica(served))
+            except Exception as e:  # counted: the report shows it
                 statuses[f"error {type(e).__name__}"] += 1
+    return {"seen": seen, "statuses": dict(statuses)}
 
 
 async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str, Any]:
@@ -200,36 +115,26 @@ async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str
                 "seconds": round(time.monotonic() - t, 2)}
 
 
+def replicas_rss(stack: Stack) -> dict[str, float]:
+    return {a: round(rss_mb(p.pid)["rss_mb"], 1) for a, p in stack.replicas.items()}
+
+
 def capacity_compare(stack: Stack, steps: list[int], step_s: float) -> dict[str, Any]:
     """Run the load generator against one replica directly and against nginx with two.
 
     Every replica is warmed directly first (through nginx a cookie-less warm-up session
     would land on a random replica)."""
-    try:
-        from benchmarks.capacity import MODELS as LOAD_MODELS
-        from benchmarks.capacity import run_capacity, warm_up
-    except ImportError:
-        return {"skipped": "benchmarks/capacity.py (run_capacity) not available"}
+    from benchmarks.capacity import MODELS as LOAD_MODELS
+    from benchmarks.capacity import run_capacity, warm_up
+
     for addr in stack.replicas:
         asyncio.run(warm_up(f"http://{addr}", list(LOAD_MODELS)))
     a, proc = next(iter(stack.replicas.items()))
-    out: dict[str, Any] = {"steps": steps, "step_seconds": step_s}
-    out["one_replica_direct"] = run_capacity(f"http://{a}", steps, step_s, pid=proc.pid,
-                                             warm=False)
-    out["two_replicas_via_nginx"] = run_capacity(f"http://127.0.0.1:{stack.nginx_port}",
-                                                 steps, step_s, warm=False)
-    out["rss_mb_after"] = {a: rss_mb(p.pid) for a, p in stack.replicas.items()}
-    return out
-
-
-def background() -> list[str]:
-    """Other busy processes on the machine (measurements share its cores); this benchmark's
-    own process, which ``ps`` shows busy with its start-up, is not one of them."""
-    out = subprocess.run(["ps", "-eo", "pid,pcpu,etimes,args", "--sort=-pcpu"],
-                         capture_output=True, text=True).stdout.splitlines()[1:]
-    rows = [line.strip().split(None, 1) for line in out]
-    return [rest[:160] for pid, rest in rows
-            if int(pid) != os.getpid() and float(rest.split()[0]) >= 20.0][:6]
+    return {"steps": steps, "step_seconds": step_s,
+            "one_replica_direct": run_capacity(f"http://{a}", steps, step_s, pid=proc.pid,
+                                               warm=False),
+            "two_replicas_via_nginx": run_capacity(stack.base, steps, step_s, warm=False),
+            "rss_mb_after": replicas_rss(stack)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--capacity-steps", default="",
                     help="comma-separated visitor steps for the 1-vs-2 replica comparison")
     ap.add_argument("--step-seconds", type=float, default=20.0)
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--out", type=Path, default=RESULTS / "replicas.json")
     args = ap.parse_args(argv)
     if not (1 <= args.visitors <= 50 and 1 <= args.rounds <= 30 and args.step_seconds <= 600):
         ap.error("bounded: 1-50 visitors, 1-30 rounds, <= 600 s per capacity step")
@@ -248,32 +153,27 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("bounded: at most 200 visitors per capacity step")
 
     report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                              "cpus": os.cpu_count(), "background_load": background(),
+                              "cpus": os.cpu_count(), "background_load": background_load(),
                               "visitors": args.visitors, "rounds": args.rounds}
     workdir = Path(tempfile.mkdtemp(prefix="cvae-replicas-"))
     stack = Stack(workdir)
     ok = False
     try:
         t0 = time.monotonic()
-        addrs = [stack.start_replica(), stack.start_replica()]
-        base = stack.start_nginx()
-        for a in addrs:
-            wait_healthy(f"http://{a}", [stack.replicas[a]])
-        wait_healthy(base, [stack.nginx])  # type: ignore[list-item]
+        base = stack.start(env={"TF_CPP_MIN_LOG_LEVEL": "2"})
+        addrs = list(stack.replicas)
         report["startup_s"] = round(time.monotonic() - t0, 1)
         report["replicas"] = addrs
 
         # 1. affinity
         sessions = [requests.Session() for _ in range(args.visitors)]
-        seen: list[list[str]] = [[] for _ in sessions]
-        statuses: Counter = Counter()
-        run_rounds(base, sessions, args.rounds, seen, statuses)
+        first = rounds_of(base, sessions, args.rounds)
+        seen = first["seen"]
         home = [Counter(s).most_common(1)[0][0] if s else "" for s in seen]
-        sticky = [len(set(s)) == 1 for s in seen]
         report["affinity"] = {
-            "requests": sum(len(s) for s in seen), "statuses": dict(statuses),
-            "visitors_on_one_replica": sum(sticky), "visitors": len(seen),
-            "visitors_per_replica": dict(Counter(home)),
+            "requests": sum(len(s) for s in seen), "statuses": first["statuses"],
+            "visitors_on_one_replica": sum(len(set(s)) == 1 for s in seen),
+            "visitors": len(seen), "visitors_per_replica": dict(Counter(home)),
             "route_cookie_set_once_per_visitor": all(
                 getattr(s, "route_cookies_set", 0) == 1 for s in sessions)}
 
@@ -288,20 +188,19 @@ def main(argv: list[str] | None = None) -> int:
         route_home = {s.cookies.get("cvae_route"): home[i] for i, s in enumerate(sessions)}
         report["page_runs_on_their_replica"] = sum(
             r.get("replica") == route_home.get(r.get("cookie")) for r in runs)
-        report["rss_mb_all_models"] = {a: rss_mb(p.pid) for a, p in stack.replicas.items()}
+        report["rss_mb_all_models"] = replicas_rss(stack)
 
-        # 3. failover: kill the replica that has visitors, keep requesting
+        # 3. failover: kill the replica that has visitors, keep requesting (one round in
+        # flight when the kill lands)
         victim = Counter(home).most_common(1)[0][0]
         survivor = next(a for a in addrs if a != victim)
         moved = [i for i, h in enumerate(home) if h == victim]
-        before = [len(s) for s in seen]
-        statuses_after: Counter = Counter()
-        half = max(1, args.rounds // 2)
-        run_rounds(base, sessions, 1, seen, statuses_after)  # in flight when the kill lands
+        around = rounds_of(base, sessions, 1)
         t_kill = time.monotonic()
         stack.kill(victim)
-        run_rounds(base, sessions, half, seen, statuses_after)
-        after = [s[n:] for s, n in zip(seen, before, strict=True)]
+        later = rounds_of(base, sessions, max(1, args.rounds // 2))
+        statuses_after = Counter(around["statuses"]) + Counter(later["statuses"])
+        after = [a + b for a, b in zip(around["seen"], later["seen"], strict=True)]
         # skip the round that ran before the kill; a request nginx retried after finding the
         # dead replica lists both ("dead, survivor"): the last one answered
         post_kill = [[r.split(",")[-1].strip() for r in a[5:]] for a in after]
@@ -321,11 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         # 4. capacity, one replica vs two (fresh replicas, the killed one restarted)
         if steps:
             stack.stop()
-            stack.start_replica()
-            stack.start_replica()
-            stack.start_nginx()
-            for a, p in stack.replicas.items():
-                wait_healthy(f"http://{a}", [p])
+            stack.start(env={"TF_CPP_MIN_LOG_LEVEL": "2"})
             report["capacity"] = capacity_compare(stack, steps, args.step_seconds)
         else:
             report["capacity"] = {"skipped": "pass --capacity-steps 10,20,40 to compare "
@@ -342,9 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop()
         report["logs"] = str(workdir)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
         print(json.dumps({k: v for k, v in report.items() if k != "page_runs"}, indent=2))
+        write_results(args.out, report)
     return 0 if ok else 1
 
 

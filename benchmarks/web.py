@@ -1,9 +1,9 @@
 """First load on a phone and in Lighthouse, each beside a bare one-line Streamlit page
-(``python -m benchmarks --only web``, or ``python -m benchmarks.web [--quick]`` alone).
+(``python -m benchmarks --only web``).
 
 Two pages, each served by the same Streamlit in the same run: the app (``streamlit run
-app.py``) and a bare page (``st.write`` of one line, in a temporary folder with the repo's
-``.streamlit/config.toml``): the framework's own floor. Two paths for each: the plain
+app.py``) and a bare page (``st.write`` of one line with the repo's settings,
+`benchmarks.common.bare_server`): the framework's own floor. Two paths for each: the plain
 server, and behind ``deploy/nginx.conf`` rendered for loopback (`harness.nginx`).
 
 * Phone first visit (390×844 CSS px, touch, mobile user agent; a fresh context with the
@@ -28,10 +28,9 @@ the app's compressed copy of the bundle, `cvae.compressed_static`, ready).
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -39,11 +38,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT
+from benchmarks.common import BARE_TEXT, bare_server
 
 PHONE = {"width": 390, "height": 844}
 MOBILE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -54,8 +52,6 @@ PROFILES = {
     "slow4g": {"latency": 150, "downloadThroughput": 1.6e6 / 8,
                "uploadThroughput": 0.75e6 / 8},
 }
-BARE_TEXT = "A bare one-line Streamlit page."
-BARE_SCRIPT = f'import streamlit as st\n\nst.write("{BARE_TEXT}")\n'
 PAGES = ("app", "bare")
 PAINT_TIMEOUT_MS = 180_000
 PATHS = ("plain", "nginx")
@@ -80,62 +76,8 @@ def lighthouse_command() -> str | None:
 
 # --- servers -------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def streamlit_server(script: Path, workdir: Path, log: Path) -> Iterator[str]:
-    """``streamlit run script`` (cwd ``workdir``) on a free loopback port; its base URL."""
-    from harness.server import free_port, stop_server, wait_healthy
-
-    port = free_port()
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, proc, 300)
-            yield base
-        finally:
-            stop_server(proc)
-
-
-@contextlib.contextmanager
-def nginx_in_front(upstream: str, workdir: Path) -> Iterator[str]:
-    """Debian's nginx with ``deploy/nginx.conf`` for one loopback upstream; its base URL."""
-    from harness.nginx import NGINX_CONF, loopback_conf
-    from harness.server import free_port, stop_server, wait_healthy
-
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    conf = workdir / "nginx.conf"
-    conf.write_text(loopback_conf(NGINX_CONF.read_text(), [upstream.removeprefix("http://")],
-                                  port, workdir))
-    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, proc, 30)
-        yield base
-    finally:
-        stop_server(proc)
-
-
-def bare_page(workdir: Path) -> Path:
-    """The bare page's script, with the repo's Streamlit settings beside it."""
-    (workdir / ".streamlit").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / ".streamlit" / "config.toml", workdir / ".streamlit" / "config.toml")
-    script = workdir / "bare.py"
-    script.write_text(BARE_SCRIPT)
-    return script
-
-
 def wait_compressed(base: str, timeout: float = 600.0) -> bool:
     """Wait until the server sends its main JS bundle compressed (False: it never did)."""
-    import re
-
     html = urllib.request.urlopen(f"{base}/", timeout=30).read().decode()
     main = re.search(r"static/js/index\.[\w-]+\.js", html)
     if main is None:
@@ -322,61 +264,30 @@ def measure_page(browser: Any, base: str, page_kind: str, repeats: int,
 
 def run(quick: bool) -> dict[str, Any]:
     """All the web figures (see the module docstring)."""
-    from playwright.sync_api import sync_playwright
+    from harness.browser import chromium_missing, launch_chromium
+    from harness.nginx import loopback_nginx
+    from harness.server import running_app, wait_healthy
 
-    from harness.browser import CHROMIUM, LAUNCH
-    from harness.paths import ARTIFACTS
-
-    if not CHROMIUM.is_file():
-        return {"skipped": f"no Chromium at {CHROMIUM}"}
+    if chromium_missing():
+        return {"skipped": chromium_missing()}
     repeats = lh_runs = 1 if quick else 3
     lighthouse = lighthouse_command()
     out: dict[str, Any] = {"visits_per_profile": repeats, "lighthouse_runs": lh_runs,
                            "profiles": PROFILES, "phone": {**PHONE, "device_scale_factor": 3},
                            "paths": {path: {} for path in PATHS}}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cvae-web-") as tmp, sync_playwright() as p:
-        work = Path(tmp)
-        bare = bare_page(work / "bare")
-        browser = p.chromium.launch(**LAUNCH)
-        try:
-            with streamlit_server(ROOT / "app.py", ROOT, ARTIFACTS / "benchmark-web-app.log") \
-                    as app_base, \
-                    streamlit_server(bare, bare.parent, ARTIFACTS / "benchmark-web-bare.log") \
-                    as bare_base:
-                out["app_static_compressed"] = wait_compressed(app_base)
-                bases = {"app": app_base, "bare": bare_base}
-                for kind in PAGES:
-                    out["paths"]["plain"][kind] = measure_page(
-                        browser, bases[kind], kind, repeats, lighthouse, lh_runs)
-                for kind in PAGES:
-                    with nginx_in_front(bases[kind], work / f"nginx-{kind}") as front:
-                        out["paths"]["nginx"][kind] = measure_page(
-                            browser, front, kind, repeats, lighthouse, lh_runs)
-        finally:
-            browser.close()
+    with tempfile.TemporaryDirectory(prefix="cvae-web-") as tmp, launch_chromium() as browser, \
+            running_app("benchmark-web-app.log", timeout=300) as (app_base, _), \
+            bare_server() as bare_base:
+        out["app_static_compressed"] = wait_compressed(app_base)
+        bases = {"app": app_base, "bare": bare_base}
+        for kind in PAGES:
+            out["paths"]["plain"][kind] = measure_page(browser, bases[kind], kind, repeats,
+                                                       lighthouse, lh_runs)
+        for kind in PAGES:
+            folder = Path(tmp) / f"nginx-{kind}"
+            folder.mkdir()
+            with loopback_nginx([bases[kind].removeprefix("http://")], folder) as front:
+                wait_healthy(front, None, 30)
+                out["paths"]["nginx"][kind] = measure_page(browser, front, kind, repeats,
+                                                           lighthouse, lh_runs)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    from benchmarks.__main__ import RESULTS, print_table
-
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.web", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="one visit and one Lighthouse "
-                        "run per page, path and profile (instead of the median of 3)")
-    parser.add_argument("--out", type=Path, default=RESULTS,
-                        help="JSON results file; its `web` entry is replaced")
-    args = parser.parse_args(argv)
-    results = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    start = time.perf_counter()
-    results["web"] = run(args.quick)
-    results["web"]["section_seconds"] = round(time.perf_counter() - start, 1)
-    print_table({"web": results["web"]})
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

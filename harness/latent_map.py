@@ -47,6 +47,48 @@ def grab_point(page: Any, frame: dict) -> tuple[float, float]:
     return at
 
 
+# A drag of the map's point: one pointer move per animation frame on an ellipse around
+# (cx, cy) (radii rx, ry px, ``speed`` rad/s) for ``seconds``, or until ``count`` digits
+# have been painted (0: no such stop). Returns its start and end (page clock, ms), the
+# paints logged before it and its animation frames.
+CIRCLE_DRAG = """async ([cx, cy, rx, ry, speed, seconds, count]) => {
+  const canvas = () => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
+  const log = window.__cvaeTest;
+  const start = log.paints.length;
+  const t0 = performance.now();
+  const frames = [];
+  while (performance.now() - t0 < seconds * 1000
+         && !(count && log.paints.length - start >= count)) {
+    frames.push(await new Promise((res) => requestAnimationFrame(res)));
+    const a = (performance.now() - t0) / 1000 * speed;
+    canvas().dispatchEvent(new PointerEvent('pointermove', {clientX: cx + rx * Math.cos(a),
+      clientY: cy + ry * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
+      bubbles: true}));
+  }
+  return {t0, t1: performance.now(), start, frames};
+}"""
+
+
+def drag_circle(page: Any, frame: dict, seconds: float, radius: float = 0.3,
+                speed: float = 2.0, count: int = 0, centre: tuple[float, float] | None = None,
+                clear_log: bool = False) -> tuple[dict, dict]:
+    """Press on the map's point and drag it (`CIRCLE_DRAG`, radius a fraction of the plot)
+    around ``centre`` (default: where the point was), then release; with ``clear_log``
+    the map's paint and pointer logs are emptied once the point is held. Returns the
+    drag (``t0``, ``t1``, ``start``, ``frames``) and the map's log after it."""
+    at = grab_point(page, frame)
+    cx, cy = centre or at
+    if clear_log:
+        page.evaluate("window.__cvaeTest.paints = []; window.__cvaeTest.pointer = []")
+    try:
+        run = page.evaluate(CIRCLE_DRAG, [cx, cy, radius * frame["w"], radius * frame["h"],
+                                          speed, seconds, count])
+        return run, page.evaluate("window.__cvaeTest")
+    finally:
+        page.mouse.up()
+
+
 def fetch_points(server: str, model: str) -> tuple[np.ndarray, np.ndarray]:
     """The map's points file of ``model`` from the running app: view coordinates (n, 2) and
     labels (n,)."""

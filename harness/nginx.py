@@ -1,5 +1,5 @@
-"""``deploy/nginx.conf`` rendered for replicas on loopback (benchmarks.replicas, tests), and
-Debian's nginx running it."""
+"""``deploy/nginx.conf`` rendered for replicas on loopback, Debian's nginx running it, and a
+`Stack` of app replicas behind it (benchmarks.replicas, tests)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from harness.paths import ROOT
@@ -74,3 +74,46 @@ def loopback_nginx(upstreams: list[str], workdir: Path,
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+class Stack:
+    """App replicas on loopback ports with Debian's nginx in front (``deploy/nginx.conf``):
+    `start` them, `kill` one (a crash), `stop` all."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.replicas: dict[str, subprocess.Popen] = {}  # "127.0.0.1:port" -> process
+        self.base = ""  # nginx's base URL once started
+        self._nginx: ExitStack | None = None
+
+    def start(self, replicas: int = 2, env: dict[str, str] | None = None) -> str:
+        """Start ``replicas`` replicas and nginx, wait until each answers its health check
+        (nginx too); returns nginx's base URL."""
+        from harness.server import free_port, start_server, wait_healthy
+
+        for _ in range(replicas):
+            port = free_port()
+            self.replicas[f"127.0.0.1:{port}"] = start_server(
+                port, log=self.workdir / f"streamlit-{port}.log", env=env)
+        self._nginx = ExitStack()
+        self.base = self._nginx.enter_context(loopback_nginx(list(self.replicas), self.workdir))
+        for addr, proc in self.replicas.items():
+            wait_healthy(f"http://{addr}", proc)
+        wait_healthy(self.base, None)
+        return self.base
+
+    def kill(self, addr: str) -> None:
+        """SIGKILL one replica (a crash, not a graceful stop)."""
+        self.replicas[addr].kill()
+        self.replicas[addr].wait(10)
+
+    def stop(self) -> None:
+        """Stop nginx and every replica."""
+        from harness.server import stop_server
+
+        if self._nginx is not None:
+            self._nginx.close()
+            self._nginx = None
+        for proc in self.replicas.values():
+            stop_server(proc)
+        self.replicas.clear()

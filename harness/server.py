@@ -77,16 +77,16 @@ def stop_server(proc: subprocess.Popen) -> None:
 @contextmanager
 def running_app(log_name: str = "streamlit-server.log", env: dict[str, str] | None = None,
                 base_path: str = "", extra_args: list[str] | None = None,
-                timeout: float = 180.0, ready: bool = False,
+                timeout: float = 180.0, ready: bool = False, script: Path | None = None,
                 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run app.py`` on a free port, answering its health check (with
-    ``ready``: its readiness route, the warm-up done, as a load balancer would wait);
+    """``streamlit run app.py`` (or ``script``) on a free port, answering its health check
+    (with ``ready``: its readiness route, the warm-up done, as a load balancer would wait);
     stopped on exit. Yields the base URL (ending in ``base_path``, which must match the
     server's ``server.baseUrlPath``) and the server process; its log goes to
     tests/artifacts/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    proc = start_server(port, extra_args, log=ARTIFACTS / log_name, env=env)
+    proc = start_server(port, extra_args, log=ARTIFACTS / log_name, env=env, script=script)
     base = f"http://127.0.0.1:{port}{base_path}"
     try:
         wait_healthy(base, proc, timeout)

@@ -112,7 +112,7 @@ def rerun_message(query_string: str, widgets: list[Widget], page_script_hash: st
 
 @dataclass
 class RunResult:
-    """What one script run sent back: elements by kind, captions, bytes, final status."""
+    """What one script run sent back: elements by kind, captions, texts, bytes, status."""
 
     status: int = -1
     nbytes: int = 0
@@ -121,6 +121,7 @@ class RunResult:
     widgets: dict[str, Widget] = field(default_factory=dict)
     exceptions: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)  # custom components' JSON data
+    texts: list[str] = field(default_factory=list)  # Markdown bodies (text, captions)
 
 
 class StSession:
@@ -213,6 +214,8 @@ class StSession:
             result.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "bidi_component" and element.bidi_component.WhichOneof("data") == "json":
             result.components.append(element.bidi_component.json)
+        elif kind == "markdown":
+            result.texts.append(element.markdown.body)
         widget = widget_from_element(element, fragment_id)
         if widget is None:
             return

@@ -5,6 +5,7 @@ it comes back is measured by ``python -m benchmarks --only live``: ``restart_*``
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from cvae.recipes import DEFAULT_RECIPE
 from harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
-from harness.latent_map import TEST_FLAG, grab_point, map_frame
+from harness.latent_map import TEST_FLAG, drag_circle, map_frame
 from harness.paths import ARTIFACTS
 from harness.server import free_port, start_server, stop_server, wait_ready
 
@@ -51,33 +52,12 @@ def wait_page_back(page) -> None:
     page.wait_for_function(PAGE_BACK, timeout=60_000)
     wait_idle(page)
 
-# Pointer moves once per animation frame in a circle until `count` digits have been
-# painted or `seconds` have passed; returns the paint times (ms, page clock) after t0.
-DRAG_UNTIL = """async ([cx, cy, r, count, seconds]) => {
-  const canvas = () => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
-    .map((h) => h.shadowRoot && h.shadowRoot.querySelector('.map-canvas')).find(Boolean);
-  const log = window.__cvaeTest;
-  const t0 = performance.now();
-  const start = log.paints.length;
-  let i = 0;
-  while (log.paints.length - start < count && performance.now() - t0 < seconds * 1000) {
-    await new Promise((res) => requestAnimationFrame(res));
-    const a = (i += 1) / 60 * 2 * Math.PI;
-    canvas().dispatchEvent(new PointerEvent('pointermove', {clientX: cx + r * Math.cos(a),
-      clientY: cy + r * Math.sin(a), pointerId: 1, pointerType: 'mouse', buttons: 1,
-      bubbles: true}));
-  }
-  return log.paints.slice(start).map((p) => p.t - t0);
-}"""
-
 
 def drag(page, frame, count: int, seconds: float) -> list[float]:
-    """Grab the point and circle around where it was."""
-    cx, cy = grab_point(page, frame)
-    try:
-        return page.evaluate(DRAG_UNTIL, [cx, cy, 0.2 * frame["w"], count, seconds])
-    finally:
-        page.mouse.up()
+    """Grab the point and circle around where it was (a turn a second) until ``count``
+    digits are painted or ``seconds`` pass; the paint times (ms after the drag began)."""
+    run, log = drag_circle(page, frame, seconds, radius=0.2, speed=2 * math.pi, count=count)
+    return [p["t"] - run["t0"] for p in log["paints"][run["start"]:]]
 
 
 def exact(page) -> bool:
@@ -131,8 +111,7 @@ def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
 
 def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path):
     require_chromium()
-    from benchmarks.replicas import NGINX, Stack
-    from benchmarks.replicas import wait_healthy as stack_healthy
+    from harness.nginx import NGINX, Stack
 
     if not Path(NGINX).is_file():
         message = f"no nginx at {NGINX}: apt-get install -y nginx"
@@ -142,10 +121,7 @@ def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path
     stack = Stack(tmp_path)
     context = browser.new_context(viewport=VIEWPORT)
     try:
-        for addr in (stack.start_replica(), stack.start_replica()):
-            stack_healthy(f"http://{addr}", list(stack.replicas.values()))
-        base = stack.start_nginx()
-        stack_healthy(base, [stack.nginx])
+        base = stack.start()
         page = context.new_page()
         page.add_init_script(TEST_FLAG)
         open_app(page, base)
