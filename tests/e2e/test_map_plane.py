@@ -10,9 +10,9 @@ import numpy as np
 from playwright.sync_api import expect
 
 from cvae import plane as planes
-from tests.e2e.test_map_layers import RAF_DRAG, from_page
 from harness.browser import VIEWPORT, open_app, wait_idle
 from harness.latent_map import TEST_FLAG, grab_point, map_frame, point_on_page
+from tests.e2e.test_map_layers import RAF_DRAG, from_page
 
 DIGIT_GREY = """() => {
   const c = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]

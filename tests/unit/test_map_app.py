@@ -1,0 +1,19 @@
+"""The latent map and "your digit" on the page, driven with AppTest.
+
+AppTest runs no JavaScript, so dragging, picking and drawing are covered by
+tests/e2e/test_map.py; here: what the page sends to the map, the fallback without it,
+and uploads.
+"""
+
+from __future__ import annotations
+
+from cvae import latent_map
+
+
+def test_read_pick_and_read_point_accept_only_valid_values():
+    assert latent_map.read_pick({"index": 5}, 10) == 5
+    for bad in ({"index": True}, {"index": 10}, {"index": -1}, {"index": "3"}, None, {}):
+        assert latent_map.read_pick(bad, 10) is None
+    assert latent_map.read_point({"x": 1, "y": "2.5"}) == (1.0, 2.5)
+    for bad in ({"x": "nan", "y": 0}, {"x": 1}, None, {"x": [], "y": 0}):
+        assert latent_map.read_point(bad) is None
