@@ -1,5 +1,4 @@
-"""Posterior and prior ellipses: the view ellipse of a Gaussian, its projection on the view
-plane of a higher-dimensional latent space, and what the service gives the map."""
+"""Ellipses on the page: their data reaches the map, and the fallback scatter draws them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Export: the pictures the download buttons hand out are valid PNGs and animated GIFs."""
+"""Export: the download buttons are on the page."""
 
 from __future__ import annotations
 

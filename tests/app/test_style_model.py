@@ -1,5 +1,5 @@
-"""The style-and-class model on the page: a picked class draws that digit, and the
-analogy panel shows the current style in all ten classes and follows the point."""
+"""The style-and-class model on the page: the analogy panel shows the current style in all
+ten classes and follows the point, and is absent for a model that ignores the label."""
 
 from __future__ import annotations
 

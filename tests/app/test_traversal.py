@@ -1,4 +1,4 @@
-"""Traversals (one latent dimension at a time) and the active-unit count of each bundle."""
+"""The traversal panel on the page: active rows by activity, the rest folded."""
 
 from __future__ import annotations
 

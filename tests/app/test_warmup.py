@@ -1,5 +1,5 @@
-"""Warm before ready (`cvae.serving.warmup`): which models, what readiness says, and that a
-warmed server draws no picture for a first visit and its common first actions."""
+"""Warm before ready: a warmed process draws no picture for a first visit and its common
+first actions."""
 
 from __future__ import annotations
 

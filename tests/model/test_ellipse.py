@@ -1,5 +1,4 @@
-"""Posterior and prior ellipses: the view ellipse of a Gaussian, its projection on the view
-plane of a higher-dimensional latent space, and what the service gives the map."""
+"""The ellipse the service gives for a picked digit: its posterior projected on the view."""
 
 from __future__ import annotations
 

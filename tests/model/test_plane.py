@@ -1,5 +1,5 @@
-"""The map's plane (issue 22): principal pairs or any two latent dimensions, what a view
-point on each plane decodes, the plane in a link, and the routes that follow it."""
+"""The map's plane (issue 22) on real models: a view point's live decode is the page's, and
+ellipses and traversals follow the plane."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Decoder regions: the judged lattice of a view region and the route serving it."""
+"""Decoder regions: the judged lattice of a view region, decoded by real models."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The process-wide model registry: one core per bundle folder, unknown names refused."""
+"""The process-wide model registry: one core per bundle folder, shared by the live channel."""
 
 from __future__ import annotations
 

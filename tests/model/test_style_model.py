@@ -1,5 +1,4 @@
-"""The style-and-class model on the page: a picked class draws that digit, and the
-analogy panel shows the current style in all ten classes and follows the point."""
+"""The style-and-class model: a picked class draws that digit in the grid and the samples."""
 
 from __future__ import annotations
 

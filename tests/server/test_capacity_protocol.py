@@ -1,5 +1,4 @@
-"""The capacity tool's Streamlit protocol pieces (offline), 2 visitors and a drag on the live
-channel against a real server."""
+"""The capacity tool against a real server: 2 visitors and a drag on the live channel."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""deploy/: nginx in front of stand-in replicas (affinity, headers, live-socket limits), the
-compose file, the upstream renderer, the container requirements and the k8s manifests.
+"""deploy/ run: nginx in front of stand-in replicas (affinity, headers, live-socket limits), the
+upstream renderer and kustomize.
 
 No image is built here (``python -m benchmarks.deploy`` does that); nginx is Debian's, run on
-loopback with ``deploy/nginx.conf`` rewritten for the stand-ins' ports.
-"""
+loopback with ``deploy/nginx.conf`` rewritten for the stand-ins' ports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TensorFlow's C++ start-up notices stay out of the server's log; nothing else does
+"""A server loading TensorFlow logs none of its C++ start-up notices
 (`cvae.serving.quiet_tensorflow`)."""
 
 from __future__ import annotations

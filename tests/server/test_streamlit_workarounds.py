@@ -1,5 +1,5 @@
-"""The Streamlit workarounds: what `apply()` patches, and that it patches nothing it does
-not know. Patching runs in a fresh interpreter (the patch is process-wide and permanent)."""
+"""The Streamlit workarounds: what `apply()` patches. Patching runs in a fresh interpreter
+(the patch is process-wide and permanent)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Warm before ready (`cvae.serving.warmup`): which models, what readiness says, and that a
-warmed server draws no picture for a first visit and its common first actions."""
+"""Warm before ready: a real server runs its page before it says ready."""
 
 from __future__ import annotations
 

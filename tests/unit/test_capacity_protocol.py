@@ -1,5 +1,5 @@
-"""The capacity tool's Streamlit protocol pieces (offline), 2 visitors and a drag on the live
-channel against a real server."""
+"""The capacity tool's Streamlit protocol pieces, offline (the run against a real server is
+in tests/server/test_capacity_protocol.py)."""
 
 from __future__ import annotations
 

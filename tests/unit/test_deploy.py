@@ -1,9 +1,5 @@
-"""deploy/: nginx in front of stand-in replicas (affinity, headers, live-socket limits), the
-compose file, the upstream renderer, the container requirements and the k8s manifests.
-
-No image is built here (``python -m benchmarks.deploy`` does that); nginx is Debian's, run on
-loopback with ``deploy/nginx.conf`` rewritten for the stand-ins' ports.
-"""
+"""deploy/ read as files: the compose file, the container requirements, the image, the k8s
+manifests and the loopback nginx template (nginx itself runs in tests/server/test_deploy.py)."""
 
 from __future__ import annotations
 

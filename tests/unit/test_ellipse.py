@@ -1,5 +1,5 @@
-"""Posterior and prior ellipses: the view ellipse of a Gaussian, its projection on the view
-plane of a higher-dimensional latent space, and what the service gives the map."""
+"""Posterior and prior ellipses: the view ellipse of a Gaussian and its projection on the view
+plane of a higher-dimensional latent space."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Export: the pictures the download buttons hand out are valid PNGs and animated GIFs."""
+"""Export: animated GIFs hold every frame in order and refuse no frames."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The judge that measures class fidelity: accurate on the shipped test split."""
+"""The judge that measures class fidelity: a tampered judge is refused."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The latent map and "your digit" on the page, driven with AppTest.
-
-AppTest runs no JavaScript, so dragging, picking and drawing are covered by
-tests/e2e/test_map.py; here: what the page sends to the map, the fallback without it,
-and uploads.
-"""
+"""What the latent map sends back, read defensively: a picked test digit and a latent point."""
 
 from __future__ import annotations
 

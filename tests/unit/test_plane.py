@@ -1,5 +1,5 @@
-"""The map's plane (issue 22): principal pairs or any two latent dimensions, what a view
-point on each plane decodes, the plane in a link, and the routes that follow it."""
+"""The map's plane (issue 22): principal pairs or any two latent dimensions, the plane in a
+link, and the routes that follow it."""
 
 from __future__ import annotations
 

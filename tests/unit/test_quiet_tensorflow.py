@@ -1,4 +1,4 @@
-"""TensorFlow's C++ start-up notices stay out of the server's log; nothing else does
+"""TensorFlow's C++ start-up notices are dropped from stderr and nothing else is
 (`cvae.serving.quiet_tensorflow`)."""
 
 from __future__ import annotations

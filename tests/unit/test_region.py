@@ -1,4 +1,4 @@
-"""Decoder regions: the judged lattice of a view region and the route serving it."""
+"""Decoder regions: the route serving the judged lattice of a view region."""
 
 from __future__ import annotations
 

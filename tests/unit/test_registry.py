@@ -1,4 +1,4 @@
-"""The process-wide model registry: one core per bundle folder, unknown names refused."""
+"""The process-wide model registry: unknown names refused."""
 
 from __future__ import annotations
 

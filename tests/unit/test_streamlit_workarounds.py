@@ -1,5 +1,5 @@
-"""The Streamlit workarounds: what `apply()` patches, and that it patches nothing it does
-not know. Patching runs in a fresh interpreter (the patch is process-wide and permanent)."""
+"""The Streamlit workarounds leave a Streamlit they do not know alone (the patches
+themselves are checked in a fresh interpreter, tests/server/test_streamlit_workarounds.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Traversals (one latent dimension at a time) and the active-unit count of each bundle."""
+"""Traversals (one latent dimension at a time) and the active-unit count, on NumPy."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Warm before ready (`cvae.serving.warmup`): which models, what readiness says, and that a
-warmed server draws no picture for a first visit and its common first actions."""
+"""Warm before ready (`cvae.serving.warmup`): which models, and what readiness says."""
 
 from __future__ import annotations
 
