@@ -194,7 +194,7 @@ def evaluate(vae: VAE, split: Split, iw_k: int, seed: int = 0, iw_n: int | None 
         result["iwae_n"] = len(sub)
         result["iwae_mc_se"] = iwae_mc_se(var)
         result["iwae_data_se"] = float(np.std(bounds, ddof=1) / math.sqrt(len(sub)))
-        result["iwae_check"] = {  # re-derived by tests/test_shipped_bundles.py
+        result["iwae_check"] = {  # re-derived by tests/model/test_shipped_bundles.py
             "n": CHECK_N, "k": iw_k, "seed": seed,
             "mean": float(np.mean(bounds[:CHECK_N])), "mc_se": iwae_mc_se(var[:CHECK_N])}
     result["n_test"] = len(split)

@@ -27,7 +27,7 @@ DEFAULT_DIGIT = 8  # the class the page opens on (the conditional-VAE write-up's
 # One slider range for every model: a slider whose range changed is a new widget, and a new
 # URL-bound widget takes its value from the link over the page's state, so per-model ranges
 # would keep a stale point after a model switch. Every shipped model's test codes and class
-# centres fit in it (checked by tests/test_shipped_bundles.py).
+# centres fit in it (checked by tests/model/test_shipped_bundles.py).
 SLIDER_LIMIT = 12.0  # class-prior-2d test codes reach -11.6 (z1) and 8.7 (z2)
 SLIDER_BOUNDS = ((-SLIDER_LIMIT, SLIDER_LIMIT), (-SLIDER_LIMIT, SLIDER_LIMIT))
 

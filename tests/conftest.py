@@ -1,4 +1,4 @@
-"""Shared fixtures: quiet TensorFlow, the shipped bundles and the shipped test split."""
+"""Shared fixtures: quiet TensorFlow and the shipped test split (unit, model and app tiers)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
 
-from harness.paths import WEIGHTS
-
 
 @pytest.fixture(scope="session")
 def test_split():
     from cvae.data import load_test_split
 
     return load_test_split()
-
-
-@pytest.fixture(scope="session")
-def tutorial_2d():
-    import cvae
-
-    return cvae.load(WEIGHTS / "tutorial-2d")
-
-
-@pytest.fixture(scope="session")
-def class_prior_2d():
-    import cvae
-
-    return cvae.load(WEIGHTS / "class-prior-2d")

@@ -1,7 +1,7 @@
 """``python -m cvae.cli.report``: the README's model table, read from the shipped bundles.
 
 Every figure comes from a bundle's ``metrics.json`` as its training run recorded it (and as
-``tests/test_shipped_bundles.py`` re-derives it); nothing here is typed in by hand.
+``tests/model/test_shipped_bundles.py`` re-derives it); nothing here is typed in by hand.
 """
 
 from __future__ import annotations

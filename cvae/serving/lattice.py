@@ -8,7 +8,7 @@ padded to the core's bucket sizes (`cvae.serving.core.BUCKETS`), so the kernels 
 few shapes, and a lattice's chunks run side by side on the core's pool.
 
 The arithmetic is the decoder's and the judge's own, in float32: the labels are the judge's
-labels of the decoded lattice (``tests/test_region.py`` checks it cell by cell). One
+labels of the decoded lattice (``tests/model/test_region.py`` checks it cell by cell). One
 decoder layer is computed another way with the same sums: a convolution to one channel (the
 logits of the TFP-style decoders) as a depthwise convolution summed over the channels
 (`_one_channel_conv`), which TensorFlow's CPU kernels run ~5x faster (44 against 240 ms of

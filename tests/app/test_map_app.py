@@ -74,15 +74,6 @@ def test_the_map_frame_widens_to_keep_a_far_slider_point_on_it():
     assert x0 < 11.5 < x1 and y0 < -11.5 < y1
 
 
-def test_read_pick_and_read_point_accept_only_valid_values():
-    assert latent_map.read_pick({"index": 5}, 10) == 5
-    for bad in ({"index": True}, {"index": 10}, {"index": -1}, {"index": "3"}, None, {}):
-        assert latent_map.read_pick(bad, 10) is None
-    assert latent_map.read_point({"x": 1, "y": "2.5"}) == (1.0, 2.5)
-    for bad in ({"x": "nan", "y": 0}, {"x": 1}, None, {"x": [], "y": 0}):
-        assert latent_map.read_point(bad) is None
-
-
 def test_a_50d_model_gets_principal_axes_on_the_map():
     at = run_app({"model": "tutorial-50d"})
     assert_healthy(at)

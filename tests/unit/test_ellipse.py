@@ -1,15 +1,12 @@
-"""Posterior and prior ellipses: the view ellipse of a Gaussian, its projection on the view
-plane of a higher-dimensional latent space, and what the service gives the map."""
+"""Posterior and prior ellipses: the view ellipse of a Gaussian and its projection on the view
+plane of a higher-dimensional latent space."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 
 from cvae import latent as lt
-from cvae import settings
 from cvae.figures import ellipse_traces
 
 
@@ -80,58 +77,3 @@ def test_ellipse_traces_draw_one_and_two_sigma_contours():
         pts = np.stack([np.asarray(trace["x"]), np.asarray(trace["y"])], axis=-1)
         np.testing.assert_allclose(_mahalanobis(pts, np.array(e.centre), cov), sigma,
                                    rtol=1e-9)
-
-
-@pytest.fixture(scope="module")
-def tfp_16d():
-    """The 16-D full-covariance model's shared service."""
-    from cvae.serving import registry
-
-    return registry.service("tfp-16d")
-
-
-def test_ellipse_of_a_picked_digit_is_its_posterior_projected_on_the_view(tfp_16d,
-                                                                         test_split):
-    from cvae.data import binarize
-
-    index = 11
-    shapes = tfp_16d.ellipses(3, picked=index)
-    assert [e["of"] for e in shapes] == ["prior", "picked"]
-    assert len(repr(shapes)) < 500  # a few hundred bytes per pick
-    q = tfp_16d.core.vae.posterior(binarize(test_split.images[index:index + 1]))
-    cov = q.covariance().numpy()[0].astype(np.float64)
-    basis = tfp_16d.view.frame.basis
-    values = np.linalg.eigvalsh(basis.T @ cov @ basis)[::-1]
-    picked = shapes[1]
-    np.testing.assert_allclose(np.square(picked["axes"]), values, rtol=1e-3)
-    np.testing.assert_allclose(picked["centre"], tfp_16d.view.coords[index], atol=1e-3)
-    prior = shapes[0]  # N(0, I) seen in an orthonormal view: the unit circle at the origin
-    np.testing.assert_allclose(prior["axes"], [1, 1], atol=1e-4)
-    np.testing.assert_allclose(prior["centre"], [0, 0], atol=1e-4)
-    own = tfp_16d.ellipses(3, own=test_split.images[index])
-    assert own[-1]["of"] == "own" and np.all(np.asarray(own[-1]["axes"]) > 0)
-
-
-def test_ellipse_data_reaches_the_map_with_the_picked_digit():
-    from harness.apptest import assert_healthy, map_data, run_app
-
-    at = run_app({"model": "tfp-16d", "digit": "3", "pick": "11"})
-    assert_healthy(at)
-    data = map_data(at)
-    assert data is not None
-    shapes = {e["of"]: e for e in data["ellipses"]}
-    assert set(shapes) == {"prior", "picked"}
-    np.testing.assert_allclose(shapes["picked"]["centre"], data["picked"], atol=1e-3)
-    assert len(json.dumps(data["ellipses"])) < 500
-    assert data["regions"].startswith("cvae/regions/tfp-16d?v=")
-
-
-def test_ellipse_lines_are_drawn_on_the_fallback_scatter(monkeypatch):
-    from harness.apptest import assert_healthy, run_app
-
-    monkeypatch.setenv(settings.NO_COMPONENTS, "1")
-    at = run_app({"model": "class-prior-2d", "digit": "3", "pick": "5"})
-    assert_healthy(at)
-    (chart,) = [c for c in at.get("plotly_chart") if "test digit" in c.proto.spec]
-    names = {t.get("name") for t in json.loads(chart.proto.spec)["data"]}
-    assert {"prior of the class", "q(z | x) of the picked digit"} <= names

@@ -1,4 +1,4 @@
-"""Traversals (one latent dimension at a time) and the active-unit count of each bundle."""
+"""Traversals of real models and the active-unit count of each bundle."""
 
 from __future__ import annotations
 
@@ -7,24 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from cvae import latent as lt
 from harness.bundles import shipped_bundles
-from harness.paths import WEIGHTS as WEIGHTS_DIR
-
-
-def test_traversal_row_changes_only_its_dimension():
-    code = np.random.default_rng(0).standard_normal(7)
-    for dim in range(7):
-        row = lt.traversal(code, dim, steps=9, spread=3.0)
-        assert row.shape == (9, 7)
-        others = np.delete(row, dim, axis=1)
-        np.testing.assert_array_equal(others, np.repeat(np.delete(code, dim)[None], 9, 0))
-        np.testing.assert_allclose(row[:, dim] - code[dim], np.linspace(-3, 3, 9))
-
-
-def test_traversal_rejects_a_dimension_out_of_range():
-    with pytest.raises(ValueError, match="dim"):
-        lt.traversal(np.zeros(3), 3)
 
 
 def test_traversal_rows_of_a_model_change_only_their_dimension():
@@ -48,11 +31,6 @@ def test_traversal_rows_of_a_model_change_only_their_dimension():
     assert changed.tolist() == [d == u for d in range(20)]
     want = images.grid_png(svc.core.decode(row), 1, 9, scale=2, gap=1)
     assert svc.traversal_png(digit, xy, [u]) == want
-
-
-def test_active_units_count_is_the_variances_over_the_threshold():
-    variances = np.array([0.5, 0.001, 0.02, 0.01, 3.0])
-    assert lt.active_units(variances).tolist() == [4, 0, 2]  # most active first
 
 
 @pytest.mark.parametrize("path", shipped_bundles(), ids=lambda p: p.name)
@@ -96,22 +74,3 @@ def test_active_units_cli_writes_them_into_a_bundle_that_still_verifies(tmp_path
     after = cvae.load(bundle).metrics  # verifies every checksum
     assert after["active_units"] == printed["active_units"] == 2
     assert after["test_elbo"] == before["test_elbo"] and after["history"] == before["history"]
-
-
-def test_traversal_panel_shows_active_rows_by_activity_and_folds_the_rest():
-    from harness.apptest import assert_healthy, run_app
-
-    at = run_app({"model": "mlp-20d", "digit": "4"})
-    assert_healthy(at)
-    assert not [i for i in at.get("image") for c in i.captions if c.startswith("z")]  # off
-    at.toggle(key="traversals_on").set_value(True).run()
-    assert_healthy(at)
-    captions = [c for i in at.get("image") for c in i.captions if c.startswith("z")]
-    recorded = json.loads((WEIGHTS_DIR / "mlp-20d" / "metrics.json").read_text())
-    variances = recorded["active_unit_variances"]
-    rows = [int(c.split(" ")[0][1:]) - 1 for c in captions]
-    assert len(rows) == recorded["active_units"]
-    assert [variances[u] for u in rows] == sorted((variances[u] for u in rows), reverse=True)
-    folded = [c for i in at.get("image") for c in i.captions if c.startswith("rows top")]
-    assert len(folded) == 1 and folded[0].count("z") == 20 - recorded["active_units"]
-    assert any("inactive dimensions" in e.label for e in at.expander)

@@ -1,19 +1,15 @@
-"""The Streamlit workarounds: what `apply()` patches, and that it patches nothing it does
-not know. Patching runs in a fresh interpreter (the patch is process-wide and permanent)."""
+"""The Streamlit workarounds: what `apply()` patches. Patching runs in a fresh interpreter
+(the patch is process-wide and permanent)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-from cvae import streamlit_workarounds
-
-ROOT = Path(__file__).resolve().parents[1]
+from harness.paths import ROOT
 
 # Stub Keras with a counting clear_session, apply the workarounds, then call the hook
 # Streamlit calls after every script run; report what ran and what was logged.
@@ -131,26 +127,3 @@ def test_switched_off_by_the_environment():
     assert out["before"] == 1 and out["after"] == 1  # Streamlit's reset still runs
     assert out["applied"] == [] and out["compiles"] == 2
     assert any("switched off" in msg for _, msg in out["log"])
-
-
-def test_an_unverified_streamlit_is_left_alone_with_a_warning(monkeypatch, caplog):
-    from streamlit.runtime.scriptrunner import script_runner
-
-    upstream = script_runner._clean_problem_modules
-    monkeypatch.setattr(streamlit_workarounds, "_applied", None)
-    monkeypatch.setattr(streamlit_workarounds, "_streamlit_version", lambda: "1.99.0")
-    monkeypatch.delenv("CVAE_NO_WORKAROUNDS", raising=False)
-    with caplog.at_level(logging.INFO, logger="cvae.streamlit_workarounds"):
-        assert streamlit_workarounds.apply() == []
-    assert script_runner._clean_problem_modules is upstream
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("1.99.0" in w and "not patching" in w for w in warnings)
-
-
-def test_verified_range_is_by_minor_version():
-    assert streamlit_workarounds._verified("1.67.0")
-    assert streamlit_workarounds._verified("1.67.3")
-    assert not streamlit_workarounds._verified("1.66.9")
-    assert not streamlit_workarounds._verified("1.68.0")
-    assert not streamlit_workarounds._verified("2.0")
-    assert not streamlit_workarounds._verified("nightly")

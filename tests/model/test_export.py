@@ -24,19 +24,6 @@ def _gif_frames(data: bytes) -> list[np.ndarray]:
     return [np.asarray(frame.convert("L")) for frame in ImageSequence.Iterator(picture)]
 
 
-def test_export_gif_holds_every_frame_in_order():
-    frames = np.linspace(0, 1, 5)[:, None, None] * np.ones((5, 28, 28))
-    decoded = _gif_frames(images.gif(frames, scale=2))
-    assert len(decoded) == 5 and decoded[0].shape == (56, 56)
-    levels = [int(f[0, 0]) for f in decoded]
-    assert levels == sorted(levels) and levels[0] < 10 and levels[-1] > 245
-
-
-def test_export_gif_refuses_no_frames():
-    with pytest.raises(ValueError):
-        images.gif(np.zeros((0, 28, 28)))
-
-
 @pytest.fixture(scope="module")
 def style_service():
     """A model whose decoder reads the label (it has the analogy strip)."""
@@ -64,17 +51,3 @@ def test_export_morph_and_analogy_gifs_are_animated(style_service):
     np.testing.assert_allclose(morph[0][::4, ::4], strip[0], atol=1)
     analogy = _gif_frames(svc.analogy_gif(3, (0.5, -0.5)))
     assert len(analogy) == 10  # one style drawn as each of the ten digits
-
-
-def test_export_buttons_are_on_the_page():
-    """Every export the page offers, and the copy-link button."""
-    from harness.apptest import assert_healthy, run_app
-
-    at = run_app({"model": "cvae-style-2d"})
-    assert_healthy(at)
-    labels = {b.proto.label for b in at.get("download_button")}
-    assert {"Download the grid (PNG)", "Download the manifold (PNG)",
-            "Download the samples (PNG)", "Download the morph (PNG)",
-            "Download the morph as a GIF",
-            "Download the analogy as a GIF"} <= labels, labels
-    assert any("cvae-copy-link" in h.proto.body for h in at.get("html"))

@@ -5,7 +5,6 @@ copy (`cvae.compressed_static`)."""
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -56,14 +55,16 @@ def test_other_files_are_not_cut(tmp_path):
     assert font_subsets.cut(other, streamlit_bundle()) is None
 
 
-def test_the_compressed_copy_serves_the_cut_under_the_original_name(tmp_path):
+def test_the_compressed_copy_stores_the_cut_under_the_original_name(tmp_path, monkeypatch):
     src = tmp_path / "bundle"
-    (src / "js").mkdir(parents=True)
-    (src / "media").mkdir()
-    (src / "js" / "a.js").write_text('x=":material/upload:",y="material/close"')
-    icon = bundle_font("MaterialSymbols-Rounded.*.woff2")
-    shutil.copy2(icon, src / "media" / icon.name)
-    copy = prepare(src, tmp_path / "cache") / "files" / "media" / icon.name
-    assert not copy.is_symlink() and copy.stat().st_mode & 0o044 == 0o044  # all may read
-    assert font_subsets.icon_names(copy.read_bytes()) == {"upload", "close", "download"}
-    assert icon.stat().st_size == (src / "media" / icon.name).stat().st_size  # source untouched
+    (src / "media").mkdir(parents=True)
+    (src / "media" / "MaterialSymbols-Rounded.abc.woff2").write_bytes(b"the original")
+    (src / "media" / "Other.woff2").write_bytes(b"another font")
+    monkeypatch.setattr(font_subsets, "cut", lambda path, bundle: (
+        b"the cut" if path.name.startswith("Material") and bundle == src else None))
+    files = prepare(src, tmp_path / "cache") / "files" / "media"
+    copy = files / "MaterialSymbols-Rounded.abc.woff2"
+    assert copy.read_bytes() == b"the cut" and not copy.is_symlink()
+    assert copy.stat().st_mode & 0o044 == 0o044  # every user may read it (a container's)
+    assert (files / "Other.woff2").read_bytes() == b"another font"
+    assert (src / "media" / "MaterialSymbols-Rounded.abc.woff2").read_bytes() == b"the original"

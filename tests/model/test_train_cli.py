@@ -6,7 +6,6 @@ import json
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ import cvae
 from cvae import bundle
 from cvae.cli import train
 from cvae.fitting import ProgressRecorder
+from harness.paths import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +96,6 @@ def test_resuming_with_other_settings_is_refused(tiny_mnist, tmp_path, monkeypat
     with pytest.raises(SystemExit, match="--fresh"):
         train.main(_args(tiny_mnist, out))
     assert train.main([*_args(tiny_mnist, out, epochs=1), "--fresh"]) == 0
-
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _recorded_commands() -> set[str]:

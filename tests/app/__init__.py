@@ -1,0 +1,1 @@
+"""App tier: the page driven in-process by Streamlit's AppTest."""

@@ -1,0 +1,1 @@
+"""Model tier: tests that load, train or run the TF/Keras/TFP models and bundles."""

@@ -1,0 +1,1 @@
+"""Unit tier: no TensorFlow, no Streamlit page run, no subprocess; seconds in all."""
