@@ -4,27 +4,11 @@ ten classes and follows the point, and is absent for a model that ignores the la
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from harness.apptest import assert_healthy, image_url, run_app
 
 STYLE = "cvae-style-2d"
 ANALOGY = "p(x | z, y) for y = 0…9"
-
-
-@pytest.fixture(scope="module")
-def judge():
-    from cvae import judge as judge_module
-
-    return judge_module.load()
-
-
-@pytest.fixture(scope="module")
-def style_core():
-    from cvae import catalog
-    from cvae.serving.core import load_core
-
-    return load_core(catalog.bundle_path(STYLE))
 
 
 def test_analogy_panel_shows_ten_digits_and_follows_the_point(style_core, judge):

@@ -7,21 +7,11 @@ import {
   CLICK_SLOP, Gestures, KEY_STEP, KEY_STEP_BIG, KEY_ZOOM, keyIntents, wheelIntents,
 } from "../../cvae/latent_map/assets/input.js";
 import { MapState } from "../../cvae/latent_map/assets/state.js";
+import { mapState, VIEW } from "./map_state.mjs";
+
+const BOUNDS = VIEW.bounds;
 import { panBy, wheelFactor, zoomAt } from "../../cvae/latent_map/assets/zoom.js";
 
-const BOUNDS = [[-4, 4], [-4, 4]];
-
-function mapState({ point = [1, 1], points = null } = {}) {
-  const s = new MapState();
-  s.setView({ bounds: BOUNDS, point, model: "m", plane: "pca", digit: 3, regions: "r" }, false);
-  s.setSize(448, 448);
-  if (points) {
-    s.wantPoints("p");
-    s.setPoints("p", { xs: Float32Array.from(points.xs), ys: Float32Array.from(points.ys),
-                       labels: Uint8Array.from(points.labels) });
-  }
-  return s;
-}
 const kinds = (intents) => intents.map((it) => it.do);
 const at = (s, x, y) => s.frame.toPx(x, y);  // the canvas pixel of a view point
 const pointer = (id, [px, py], more = {}) => ({ id, px, py, button: 0, pointerType: "mouse",

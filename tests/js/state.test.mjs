@@ -5,21 +5,7 @@ import { test } from "node:test";
 import {
   GRAB_RADIUS, liveNote, MapState, nearStatus, pointStatus,
 } from "../../cvae/latent_map/assets/state.js";
-
-const VIEW = { bounds: [[-4, 4], [-4, 4]], point: [1, 1], model: "m", plane: "pca", digit: 3,
-               regions: "r", titles: ["z1", "z2"] };
-
-function mapState(points) {
-  const s = new MapState();
-  s.setView(VIEW, false);
-  s.setSize(448, 448);
-  if (points) {
-    s.wantPoints("p");
-    s.setPoints("p", { xs: Float32Array.from(points.xs), ys: Float32Array.from(points.ys),
-                       labels: Uint8Array.from(points.labels) });
-  }
-  return s;
-}
+import { mapState, VIEW } from "./map_state.mjs";
 
 test("new view data says what changed; a drag keeps the point", () => {
   const s = new MapState();
@@ -67,7 +53,7 @@ test("a points file that arrives after another was asked is dropped", () => {
 });
 
 test("the digit under a pixel skips hidden classes; the point is grabbed near it", () => {
-  const s = mapState({ xs: [1.1, -2], ys: [1, -2], labels: [4, 7] });
+  const s = mapState({ points: { xs: [1.1, -2], ys: [1, -2], labels: [4, 7] } });
   const [px, py] = s.frame.toPx(1.1, 1);
   assert.equal(s.digitAt(px, py), 0);
   assert.equal(s.toggleClass(4), false);
@@ -80,7 +66,7 @@ test("the digit under a pixel skips hidden classes; the point is grabbed near it
 });
 
 test("N steps through the nearest digits, round, and back with shift", () => {
-  const s = mapState({ xs: [1.1, 3, 0.8], ys: [1, 3, 1], labels: [4, 7, 2] });
+  const s = mapState({ points: { xs: [1.1, 3, 0.8], ys: [1, 3, 1], labels: [4, 7, 2] } });
   assert.equal(s.shownNear(), -1);
   assert.deepEqual([s.stepNear(1), s.stepNear(1), s.stepNear(1), s.stepNear(1)], [0, 2, 1, 0]);
   assert.equal(s.mark, 0);

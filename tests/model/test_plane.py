@@ -8,36 +8,15 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from cvae.explorer import ModelView, build_view
 from cvae.live import protocol
 from cvae.live.routes import live_routes
 
-LATENT = 6
-
-
-class FakeCore:
-    """Just what `build_view` reads of a core: fixed codes for the split."""
-
-    name, latent, conditional = "toy-6d", LATENT, False
-
-    def __init__(self, codes: np.ndarray) -> None:
-        self.codes = codes
-
-    def encode(self, images, labels):
-        return (self.codes,)
-
-
-class FakeSplit:
-    def __init__(self, n: int) -> None:
-        self.images = np.zeros((n, 28, 28), np.uint8)
-        self.labels = np.arange(n) % 10
+LATENT = 6  # the toy view's (tests/conftest.py `toy_view`)
 
 
 @pytest.fixture(scope="module")
-def view() -> ModelView:
-    rng = np.random.default_rng(3)
-    codes = rng.standard_normal((400, LATENT)) * np.array([3.0, 2.0, 1.5, 1.0, 0.5, 0.1])
-    return build_view(FakeCore(codes), FakeSplit(400))
+def view(toy_view):
+    return toy_view
 
 
 # --- with a shipped model: the live route decodes the page's code; the page follows -------

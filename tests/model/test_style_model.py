@@ -4,23 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-STYLE = "cvae-style-2d"
-
-
-@pytest.fixture(scope="module")
-def judge():
-    from cvae import judge as judge_module
-
-    return judge_module.load()
-
-
-@pytest.fixture(scope="module")
-def style_core():
-    from cvae import catalog
-    from cvae.serving.core import load_core
-
-    return load_core(catalog.bundle_path(STYLE))
-
 
 @pytest.mark.parametrize("digit", [8, 3])
 def test_picking_a_class_draws_that_class_in_grid_and_samples(style_core, judge, digit):

@@ -9,39 +9,18 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from cvae import plane as planes
-from cvae.explorer import ModelView, build_view
 from cvae.live import points, protocol
 from cvae.live.regions import regions_route
 from cvae.live.routes import live_routes
 from cvae.page_state import PLANE, Z1, Z2, PageState, link_fields
 from cvae.urlstate import check_query
 
-LATENT = 6
-
-
-class FakeCore:
-    """Just what `build_view` reads of a core: fixed codes for the split."""
-
-    name, latent, class_mean_prior = "toy-6d", LATENT, False
-
-    def __init__(self, codes: np.ndarray) -> None:
-        self.codes = codes
-
-    def encode(self, images, labels):
-        return (self.codes,)
-
-
-class FakeSplit:
-    def __init__(self, n: int) -> None:
-        self.images = np.zeros((n, 28, 28), np.uint8)
-        self.labels = np.arange(n) % 10
+LATENT = 6  # the toy view's (tests/conftest.py `toy_view`)
 
 
 @pytest.fixture(scope="module")
-def view() -> ModelView:
-    rng = np.random.default_rng(3)
-    codes = rng.standard_normal((400, LATENT)) * np.array([3.0, 2.0, 1.5, 1.0, 0.5, 0.1])
-    return build_view(FakeCore(codes), FakeSplit(400))
+def view(toy_view):
+    return toy_view
 
 
 # --- plane keys ---------------------------------------------------------------------------
