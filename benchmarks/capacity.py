@@ -798,17 +798,11 @@ def main(argv: list[str] | None = None) -> None:
             fresh(config) if args.mode == "fresh-ready" else _with_server(config, measure, ready))
     report["background_load_end"] = background_load()
     write_results(args.out or RESULTS / results_file, report)
+    summary = ("max_visitors_p95_300ms", "sessions", "reruns", "sessions_seconds",
+               "session_failures", "exceptions", "p50_creep", "rss_mb_before", "rss_mb_after",
+               "peak_rss_mb", "traces_before", "traces_after", "p95_ratio")
     for config, res in report["configs"].items():
-        if "max_visitors_p95_300ms" in res:
-            print(f"{config}: max visitors at p95 <= 300 ms: {res['max_visitors_p95_300ms']}")
-        if "p50_creep" in res:
-            print(f"{config}: {res['sessions']} sessions, {res['reruns']} reruns in "
-                  f"{res['sessions_seconds']} s, {res['session_failures']} failed, "
-                  f"{res['exceptions']} exceptions; p50 x{res['p50_creep']}; RSS "
-                  f"{res['rss_mb_before']} -> {res['rss_mb_after']} MB (peak "
-                  f"{res['peak_rss_mb']}); traces {res['traces_before']} -> "
-                  f"{res['traces_after']}")
-
+        print(f"{config}: {({k: res[k] for k in summary if k in res})}")
 
 if __name__ == "__main__":
     main()

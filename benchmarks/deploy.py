@@ -1,25 +1,18 @@
 """The deploy files in real containers: image, one container, then compose with 2 and 3 replicas.
 
-``python -m benchmarks.deploy [--fresh | --no-build] [--visitors 15] [--rounds 8]``
-
-Needs podman (``../shared/tools/container-standins`` sets it up on these machines) and
-podman-compose 1.6, Debian's Chromium for the browser checks. Steps:
-
-1. ``podman build --format docker`` of the Dockerfile (``--format docker`` keeps the
-   HEALTHCHECK; ``--fresh``: without the layer cache): build time, image size, the
-   HEALTHCHECK kept;
-2. one container: start -> ``/cvae/ready`` 200 -> first page settled in Chromium; the user it
-   runs as (uid 10001), ``podman healthcheck run``, TensorFlow lines in its log, memory;
-3. ``deploy/docker-compose.yml`` with podman-compose: 2 replicas from ``up``, then ``--scale
-   app=3``: every visitor (its own cookie) stays on one replica over >= 400 requests, a
-   browser through nginx renders every picture, the visitor's Host reaches the app (a
-   WebSocket with a foreign-looking but same-site Origin is accepted); one replica stopped:
-   its visitors move to a survivor and their linked view renders there.
-
-Until the app has ``/cvae/ready`` (404), readiness falls back to ``/_stcore/health`` and the
-results say so. Bounded (each wait has a timeout), loopback only (published on 127.0.0.1),
-and everything it starts is removed on exit (containers, the compose network).
-Writes benchmarks/results/deploy.json.
+``python -m benchmarks.deploy [--fresh | --no-build] [--visitors 15] [--rounds 8]`` needs
+podman and podman-compose 1.6 (``../shared/tools/container-standins``) and Debian's Chromium:
+1. ``podman build --format docker`` (keeps the HEALTHCHECK; ``--fresh``: no layer cache):
+   build time, image size, the HEALTHCHECK kept;
+2. one container (read-only root): start -> ``/cvae/ready`` 200 -> first page settled in
+   Chromium; its uid (10001), ``podman healthcheck run``, TensorFlow lines in its log, memory;
+3. ``deploy/docker-compose.yml``: 2 replicas from ``up``, then ``--scale app=3``: every
+   visitor (its own cookie) stays on one replica over >= 400 requests, Chromium through nginx
+   renders every picture, a WebSocket with a real domain's Host and Origin is accepted; one
+   replica stopped: its visitors move to a survivor and their linked view renders there.
+Without ``/cvae/ready`` (an older image) readiness falls back to ``/_stcore/health`` and
+says so. Bounded, published on 127.0.0.1 only, everything removed on exit. The request rounds
+and checks are `benchmarks.replicas`'s. Writes benchmarks/results/deploy.json.
 """
 
 from __future__ import annotations
