@@ -211,14 +211,10 @@ def machine() -> dict[str, Any]:
     import streamlit
     import tensorflow as tf
 
-    cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     flags = cpuinfo.read_text() if cpuinfo.exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in flags.splitlines()
+                if line.startswith("model name")), "unknown")
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gb, 1),
