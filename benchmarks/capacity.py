@@ -801,8 +801,9 @@ def main(argv: list[str] | None = None) -> None:
     summary = ("max_visitors_p95_300ms", "sessions", "reruns", "sessions_seconds",
                "session_failures", "exceptions", "p50_creep", "rss_mb_before", "rss_mb_after",
                "peak_rss_mb", "traces_before", "traces_after", "p95_ratio")
-    for config, res in report["configs"].items():
-        print(f"{config}: {({k: res[k] for k in summary if k in res})}")
+    for config, res in report["configs"].items():  # (fresh-ready printed its rows)
+        if args.mode != "fresh-ready":
+            print(f"{config}: {({k: res[k] for k in summary if k in res})}")
 
 if __name__ == "__main__":
     main()
