@@ -119,22 +119,12 @@ async def page_run(base: str, query: str, cookie: str | None = None) -> dict[str
     """A real page run through nginx (Streamlit's protocol) with an optional route cookie."""
     from harness.st_protocol import StSession
 
-    class CookieSession(StSession):
-        async def __aenter__(self) -> StSession:
-            import websockets
-
-            headers = {"Cookie": f"cvae_route={cookie}"} if cookie else {}
-            self.ws = await websockets.connect(self.url, subprotocols=["streamlit"],
-                                               max_size=None, open_timeout=30,
-                                               ping_interval=None, compression=None,
-                                               additional_headers=headers)
-            self.replica = self.ws.response.headers.get("X-Served-By", "")
-            return self
-
     t = time.monotonic()
-    async with CookieSession(base, query) as session:
+    headers = {"Cookie": f"cvae_route={cookie}"} if cookie else {}
+    async with StSession(base, query, headers) as session:
         result = await session.run(timeout=300)
-        return {"query": query, "cookie": cookie, "replica": session.replica,
+        return {"query": query, "cookie": cookie,
+                "replica": session.ws.response.headers.get("X-Served-By", ""),
                 "status": result.status, "elements": len(result.widgets),
                 "exceptions": result.exceptions, "seconds": round(time.monotonic() - t, 2)}
 
