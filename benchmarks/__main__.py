@@ -1,12 +1,11 @@
 """``python -m benchmarks [--quick]``: measure everything in one run, print one table.
 
-Writes ``benchmarks/results/latest.json`` (figures + machine description). Sections:
-decode (model core vs the write-ups' per-point loop), apptest (rerun times), browser
-(cold start, RSS, slider -> painted digit in Chromium), live (the latent map and its
-channel), web (first load on a phone and Lighthouse, beside a bare Streamlit page, plain
-and behind nginx: `benchmarks.web`), training (cvae trainer vs the TF
-tutorial's loop; in a fresh process, with TensorFlow's own thread settings as the trainer
-has them, not the serving core's one thread per op).
+Writes ``benchmarks/results/latest.json`` (figures + machine). Sections: decode (model core
+vs the write-ups' per-point loops), apptest (rerun times), browser (cold start, RSS), live
+(the latent map and its channel in Chromium), web (phone first load and Lighthouse beside a
+bare Streamlit page, plain and behind nginx), training (cvae trainer vs the TF tutorial's
+loop, in a fresh process with TensorFlow's default threads, as the trainer has them, not
+the serving core's one thread per op).
 """
 
 from __future__ import annotations
@@ -29,9 +28,7 @@ SECTIONS = ("decode", "apptest", "browser", "live", "web", "training")
 LATEST = RESULTS / "latest.json"
 
 
-# Sections run in a fresh process of their own: TensorFlow's thread pools are set once per
-# process, and the serving core the other sections load runs each op on one thread
-# (`cvae.serving.core.limit_op_threads`), while training uses TensorFlow's defaults.
+# Run in a fresh process: TensorFlow's thread pools are set once per process.
 OWN_PROCESS = ("training",)
 OWN_PROCESS_ENV = "CVAE_BENCHMARK_SECTION_PROCESS"  # set in that process: run it right there
 

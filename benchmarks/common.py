@@ -1,6 +1,6 @@
 """What the benchmarks share beyond `harness`: timing and percentiles, process and machine
-figures (/proc), servers started from a configuration string, the bare Streamlit page,
-results files, FLOP counting."""
+figures (/proc), servers started from a configuration string, the bare Streamlit page, a
+timed browser visit, results files, FLOP counting."""
 
 from __future__ import annotations
 
@@ -96,6 +96,59 @@ def bare_server() -> Iterator[str]:
             yield base
 
 
+# The time (performance.now(), ms) the page's Streamlit socket opened.
+_SOCKET_PROBE = """(() => { const W = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    const ws = new W(url, protocols);
+    if (String(url).includes('/_stcore/stream') && window.__cvaeSocketOpen === undefined)
+      ws.addEventListener('open', () => { window.__cvaeSocketOpen = performance.now(); });
+    return ws; };
+  window.WebSocket.prototype = W.prototype;
+  Object.assign(window.WebSocket, W); })();"""
+_VISITED = """() => [performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+  window.__cvaeSocketOpen ?? null, [...document.images].map(i => ({
+    src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0}))]"""
+
+
+def browser_visit(browser: Any, url: str, cookie: str | None = None,
+                  with_map: bool = True) -> dict[str, Any]:
+    """One visit to ``url`` from a fresh browser context (nothing cached), with an optional
+    ``cvae_route`` cookie: seconds from navigation to Streamlit's frontend loaded
+    (DOMContentLoaded), its socket open, the script idle and settled (with ``with_map`` the
+    map's points drawn; every image decoded and chart drawn); the pictures on the page and
+    any that failed (an /media answer >= 400, or not decoded)."""
+    from harness.browser import IDLE, VIEWPORT, wait_rendered
+
+    context = browser.new_context(viewport=VIEWPORT)
+    if cookie:
+        context.add_cookies([{"name": "cvae_route", "value": cookie, "url": url}])
+    page = context.new_page()
+    page.add_init_script(_SOCKET_PROBE)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
+            if "/media/" in r.url and r.status >= 400 else None)
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(IDLE, timeout=180_000)
+        idle = time.perf_counter() - start
+        if with_map:
+            page.wait_for_selector(".cvae-map[data-points]", timeout=180_000)
+        wait_rendered(page, timeout_ms=180_000)
+        settled = time.perf_counter() - start
+        loaded, socket, images = page.evaluate(_VISITED)
+        served = [c["value"] for c in context.cookies() if c["name"] == "cvae_route"]
+    finally:
+        context.close()
+    media = [i for i in images if "/media/" in i["src"]]
+    return {"settled_s": round(settled, 2), "frontend_loaded_s": round(loaded / 1e3, 2),
+            "socket_open_s": round(socket / 1e3, 2) if socket is not None else None,
+            "script_idle_s": round(idle, 2), "images": len(images), "media_images": len(media),
+            "media_missing": failed + [i["src"] for i in media if not i["ok"]],
+            "not_decoded": sum(not i["ok"] for i in images),
+            "cookie": served[0] if served else None}
+
+
 def time_calls(fn: Callable[[], Any], repeats: int, warmup: int = 2) -> dict[str, float]:
     """Wall-clock milliseconds of ``fn()`` over ``repeats`` calls after ``warmup`` calls."""
     for _ in range(warmup):
@@ -158,14 +211,10 @@ def machine() -> dict[str, Any]:
     import streamlit
     import tensorflow as tf
 
-    cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     flags = cpuinfo.read_text() if cpuinfo.exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in flags.splitlines()
+                if line.startswith("model name")), "unknown")
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gb, 1),

@@ -1,25 +1,18 @@
 """The deploy files in real containers: image, one container, then compose with 2 and 3 replicas.
 
-``python -m benchmarks.deploy [--fresh | --no-build] [--visitors 15] [--rounds 8]``
-
-Needs podman (``../shared/tools/container-standins`` sets it up on these machines) and
-podman-compose 1.6, Debian's Chromium for the browser checks. Steps:
-
-1. ``podman build --format docker`` of the Dockerfile (``--format docker`` keeps the
-   HEALTHCHECK; ``--fresh``: without the layer cache): build time, image size, the
-   HEALTHCHECK kept;
-2. one container: start -> ``/cvae/ready`` 200 -> first page settled in Chromium; the user it
-   runs as (uid 10001), ``podman healthcheck run``, TensorFlow lines in its log, memory;
-3. ``deploy/docker-compose.yml`` with podman-compose: 2 replicas from ``up``, then ``--scale
-   app=3``: every visitor (its own cookie) stays on one replica over >= 400 requests, a
-   browser through nginx renders every picture, the visitor's Host reaches the app (a
-   WebSocket with a foreign-looking but same-site Origin is accepted); one replica stopped:
-   its visitors move to a survivor and their linked view renders there.
-
-Until the app has ``/cvae/ready`` (404), readiness falls back to ``/_stcore/health`` and the
-results say so. Bounded (each wait has a timeout), loopback only (published on 127.0.0.1),
-and everything it starts is removed on exit (containers, the compose network).
-Writes benchmarks/results/deploy.json.
+``python -m benchmarks.deploy [--fresh | --no-build] [--visitors 15] [--rounds 8]`` needs
+podman and podman-compose 1.6 (``../shared/tools/container-standins``) and Debian's Chromium:
+1. ``podman build --format docker`` (keeps the HEALTHCHECK; ``--fresh``: no layer cache):
+   build time, image size, the HEALTHCHECK kept;
+2. one container (read-only root): start -> ``/cvae/ready`` 200 -> first page settled in
+   Chromium; its uid (10001), ``podman healthcheck run``, TensorFlow lines in its log, memory;
+3. ``deploy/docker-compose.yml``: 2 replicas from ``up``, then ``--scale app=3``: every
+   visitor (its own cookie) stays on one replica over >= 400 requests, Chromium through nginx
+   renders every picture, a WebSocket with a real domain's Host and Origin is accepted; one
+   replica stopped: its visitors move to a survivor and their linked view renders there.
+Without ``/cvae/ready`` (an older image) readiness falls back to ``/_stcore/health`` and
+says so. Bounded, published on 127.0.0.1 only, everything removed on exit. The request rounds
+and checks are `benchmarks.replicas`'s. Writes benchmarks/results/deploy.json.
 """
 
 from __future__ import annotations
@@ -38,10 +31,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from benchmarks.common import RESULTS, background_load, write_results
-from benchmarks.replicas import page_run, rounds_of, view_query
+from benchmarks.common import browser_visit as browser_visit_in
+from benchmarks.replicas import affinity, last_served, moved, page_run, rounds_of, view_query
 from harness.paths import ROOT
 from harness.server import free_port, wait_for
 
@@ -132,32 +124,14 @@ def build(report: dict[str, Any], no_build: bool, fresh: bool) -> None:
 # --- 2. one container -----------------------------------------------------------------------
 
 def browser_visit(base: str, query: str = "", cookie: str | None = None) -> dict[str, Any]:
-    """Chromium opens the page and waits until it settles; seconds from navigation, the
-    pictures on it and any that failed (an /media answer >= 400, or not decoded)."""
-    from harness.browser import VIEWPORT, launch_chromium, open_app, wait_rendered
+    """Chromium opens the page (with an optional route cookie) and waits until it settles
+    (`benchmarks.common.browser_visit`): seconds, the pictures and any that failed."""
+    from harness.browser import launch_chromium
 
     with launch_chromium() as browser:
-        context = browser.new_context(viewport=VIEWPORT)
-        if cookie:
-            context.add_cookies([{"name": "cvae_route", "value": cookie, "url": base}])
-        page = context.new_page()
-        failed: list[str] = []
-        page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
-                if "/media/" in r.url and r.status >= 400 else None)
-        t = time.monotonic()
-        open_app(page, base, query)
-        wait_rendered(page, 120_000)
-        settled = round(time.monotonic() - t, 2)
-        images = page.evaluate("""() => [...document.images].map(i => ({
-            src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0}))""")
-        served = [c["value"] for c in context.cookies() if c["name"] == "cvae_route"]
-        context.close()
-    media = [i for i in images if "/media/" in i["src"]]
-    return {"query": query, "settled_s": settled, "images": len(images),
-            "media_images": len(media), "media_missing": failed + [
-                i["src"] for i in media if not i["ok"]],
-            "not_decoded": sum(not i["ok"] for i in images),
-            "cookie": served[0] if served else None}
+        visit = browser_visit_in(browser, f"{base}/{'?' + query if query else ''}", cookie)
+    return {"query": query, **{k: visit[k] for k in (
+        "settled_s", "images", "media_images", "media_missing", "not_decoded", "cookie")}}
 
 
 def single_container(report: dict[str, Any]) -> None:
@@ -227,24 +201,10 @@ def wait_upstreams(n: int, timeout: float = 60) -> float:
     return round(time.monotonic() - t, 1)
 
 
-def replica_of(served_by: str, ips: dict[str, str]) -> str:
-    """The container named by nginx's X-Served-By (the last address, after retries)."""
-    last = served_by.split(",")[-1].strip().rsplit(":", 1)[0]
-    return ips.get(last, served_by)
-
-
-def affinity(base: str, visitors: int, rounds: int, ips: dict[str, str]) -> dict[str, Any]:
-    sessions = [requests.Session() for _ in range(visitors)]
-    done = rounds_of(base, sessions, rounds, lambda served: replica_of(served, ips))
-    seen, statuses = done["seen"], done["statuses"]
-    homes = [Counter(s).most_common(1)[0][0] for s in seen]
-    return {"sessions": sessions, "homes": homes, "report": {
-        "requests": sum(map(len, seen)), "statuses": statuses, "visitors": visitors,
-        "visitors_on_one_replica": sum(len(set(s)) == 1 for s in seen),
-        "requests_on_the_visitors_replica_pct": round(100.0 * sum(
-            r == h for s, h in zip(seen, homes, strict=True) for r in s)
-            / max(1, sum(map(len, seen))), 2),
-        "visitors_per_replica": dict(Counter(homes))}}
+def replica_of(ips: dict[str, str]) -> Any:
+    """X-Served-By (the last address, after retries) -> the container's name."""
+    return lambda served: (lambda ip: ips.get(ip, served))(
+        last_served(served).rsplit(":", 1)[0])
 
 
 def same_site_websocket(port: int, host: str = "cvae.example.org") -> str:
@@ -272,8 +232,7 @@ def compose_run(report: dict[str, Any], visitors: int, rounds: int) -> None:
     out["ready"] = {name: wait_ready(name) for name in ips.values()}
     out["up_to_all_ready_s"] = round(time.monotonic() - t0, 1)
     wait_upstreams(len(ips))
-    two = affinity(base, max(6, visitors // 2), 4, ips)
-    out["two_replicas_affinity"] = two["report"]
+    out["two_replicas_affinity"] = affinity(base, max(6, visitors // 2), 4, replica_of(ips))[2]
 
     t1 = time.monotonic()
     compose("up", "-d", "--scale", "app=3", publish=publish)
@@ -283,34 +242,26 @@ def compose_run(report: dict[str, Any], visitors: int, rounds: int) -> None:
         wait_ready(name)
     out["nginx_follows_scale_s"] = wait_upstreams(len(ips))
     out["scale_to_ready_s"] = round(time.monotonic() - t1, 1)
-    three = affinity(base, visitors, rounds, ips)
-    out["three_replicas_affinity"] = three["report"]
+    sessions, homes, out["three_replicas_affinity"] = affinity(base, visitors, rounds,
+                                                                replica_of(ips))
     out["same_site_websocket_via_nginx"] = same_site_websocket(port)
     out["browser_via_nginx"] = [browser_visit(base), browser_visit(base, view_query(1)),
                                 browser_visit(base, view_query(3))]
 
     # stop the replica with most visitors; they keep requesting
-    sessions, homes = three["sessions"], three["homes"]
     victim = Counter(homes).most_common(1)[0][0]
-    moved = [i for i, h in enumerate(homes) if h == victim]
     t2 = time.monotonic()
     sh("podman", "stop", "-t", "10", victim)
     stop_s = round(time.monotonic() - t2, 1)
-    after = rounds_of(base, sessions, 3, lambda served: replica_of(served, ips))
-    out["stop_one"] = {
-        "stopped": victim, "stop_s": stop_s, "visitors_moved": len(moved),
-        "statuses_after": after["statuses"],
-        "moved_visitors_on_one_survivor": all(
-            len(set(after["seen"][i][5:])) == 1 and victim not in after["seen"][i][5:]
-            for i in moved),
-        "moved_to": dict(Counter(after["seen"][i][-1] for i in moved)),
-        "others_unchanged": all(set(after["seen"][i]) == {homes[i]}
-                                for i in range(len(homes)) if i not in moved),
-        "nginx_dropped_it_s": wait_upstreams(len(ips) - 1)}
-    cookie = sessions[moved[0]].cookies.get("cvae_route")
+    after = rounds_of(base, sessions, 3, replica_of(ips))
+    out["stop_one"] = {"stopped": victim, "stop_s": stop_s, "statuses_after": after["statuses"],
+                       **moved(after["seen"], homes, victim),
+                       "nginx_dropped_it_s": wait_upstreams(len(ips) - 1)}
+    first = homes.index(victim)
+    cookie = sessions[first].cookies.get("cvae_route")
     out["stop_one"]["linked_view_protocol"] = asyncio.run(
-        page_run(base, view_query(moved[0]), cookie))
-    out["stop_one"]["linked_view_browser"] = browser_visit(base, view_query(moved[0]), cookie)
+        page_run(base, view_query(first), cookie))
+    out["stop_one"]["linked_view_browser"] = browser_visit(base, view_query(first), cookie)
 
 
 def cleanup() -> None:

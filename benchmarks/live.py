@@ -1,29 +1,22 @@
 """The latent map and the live decode channel in headless Chromium (``--only live``).
 
-* Bytes the Streamlit WebSocket pushes to the browser per latent-slider key press, per
-  class change and per pick (Playwright's ``framereceived``; the live channel's own socket
-  is not counted).
-* Key press -> decoded digit painted: from the keydown to the map's paint of the new digit
-  (``window.__cvaeTest``, the map's test-only log), for a slider key press (a Streamlit
-  rerun) and for an arrow key on the map itself (the live channel).
-* Hover -> preview painted (``hover_to_preview_ms``): a mouse move onto a test digit not
-  hovered before, to the map's paint of its picture (fetched from the digit route), p95
-  within 50 ms on localhost.
-* A 5 s drag of the point (grabbed where it is, then moved) at one pointer move per
-  animation frame, in a circle as the old pad benchmark drove it, with the picked digit's
-  ellipses and the decoder-regions layer on: exact decodes painted per second and, at
-  every animation frame, the gap between the pointer and the point whose decode is on
-  screen, in latent units and in ms (how long ago the pointer was at that point).
-* The key presses and the drag again in a second tab that reaches the server through a
-  loopback proxy adding 50 ms each way (`harness.delay_proxy`): a 100 ms round trip
-  for every byte, as on a hosted demo (Chromium's network emulation does not delay
-  WebSocket frames); ``rtt100_applies_to_websocket`` checks the live channel's answers
-  did arrive later.
-* A server restart on the same port (a server of its own, default model, which a restarted
-  server warms before it answers): from the moment it answers its health check, a 5 s drag
-  at one pointer move per frame; exact decodes painted in each of its seconds
-  (``restart_paints_per_s``), the first one's delay (``restart_first_paint_ms``) and
-  whether a second reached 50 (``restart_50_per_s_within_5s``), with no page reload.
+* Bytes the Streamlit WebSocket pushes per latent-slider key press, class change and pick
+  (Playwright's ``framereceived``; the live channel's socket not counted).
+* Key press -> digit painted: keydown to the map's paint of the new digit (its test log
+  ``window.__cvaeTest``), for a slider key (a Streamlit rerun) and an arrow key on the map
+  (the live channel).
+* Hover -> preview painted: a mouse move onto a test digit not hovered before, to the paint
+  of its picture (from the digit route); p95 <= 50 ms on localhost.
+* A 5 s drag of the point at one pointer move per animation frame, in a circle, with the
+  picked digit's ellipses and the decoder-regions layer on: exact decodes painted per
+  second, and at every frame the gap between the pointer and the point whose decode is on
+  screen, in latent units and in ms (how long ago the pointer was there).
+* The key presses and the drag again through a loopback proxy adding 50 ms each way
+  (`harness.delay_proxy`: a 100 ms round trip for every byte, WebSockets included, which
+  Chromium's emulation leaves alone); ``rtt100_applies_to_websocket`` checks it did.
+* A server restart on the same port (default model warmed before ready): from its health
+  check on, a 5 s drag; exact decodes painted per second (``restart_paints_per_s``), the
+  first one's delay, whether a second reached 50, with no page reload.
 """
 
 from __future__ import annotations
@@ -105,8 +98,7 @@ def _hover_to_preview(page: Any, frame: dict, base: str, model: str, count: int)
 
 
 def _circle(page: Any, frame: dict, seconds: float) -> tuple[dict, dict]:
-    """Grab the point and drag it for ``seconds`` around the view's centre at 2 rad/s (the
-    old pad benchmark's circle); the drag and the map's log of it."""
+    """Grab the point, drag it ``seconds`` around the view's centre; the drag and its log."""
     from harness.latent_map import drag_circle, to_page
 
     centre = to_page(frame, (frame["x0"] + frame["x1"]) / 2, (frame["y0"] + frame["y1"]) / 2)
@@ -137,6 +129,24 @@ def _press_to_paint(page: Any, locator: Any, presses: int) -> list[float]:
                                  " - t.keys[t.keys.length - 1]; })()"))
         wait_idle(page)
     return out
+
+
+def _tab(chrome: Any, base: str, received: list[int] | None = None) -> Any:
+    """A tab on the app's default model with the map's test log on (and the bytes the
+    Streamlit socket receives appended to ``received``), its map drawn."""
+    from harness.browser import VIEWPORT, open_app
+    from harness.latent_map import map_frame
+
+    page = chrome.new_page(viewport=VIEWPORT)
+    page.add_init_script(FLAG)
+    if received is not None:
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: received.append(len(payload)))
+            if "_stcore/stream" in ws.url else None)
+    open_app(page, base, "model=class-prior-2d")
+    map_frame(page)
+    page.wait_for_timeout(1000)
+    return page
 
 
 def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
@@ -176,7 +186,7 @@ def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
     """All the live figures (see the module docstring)."""
-    from harness.browser import VIEWPORT, chromium_missing, launch_chromium, open_app, wait_idle
+    from harness.browser import chromium_missing, launch_chromium, wait_idle
     from harness.delay_proxy import DelayProxy
     from harness.latent_map import map_frame, to_page
     from harness.server import running_app
@@ -187,15 +197,8 @@ def run(quick: bool) -> dict[str, Any]:
     result: dict[str, Any] = {}
     with launch_chromium() as chrome, running_app("benchmark-live-server.log",
                                                   ready=True) as (base, _):
-        page = chrome.new_page(viewport=VIEWPORT)
-        page.add_init_script(FLAG)
         received: list[int] = []
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda payload: received.append(len(payload)))
-            if "_stcore/stream" in ws.url else None)
-        open_app(page, base, "model=class-prior-2d")
-        frame = map_frame(page)
-        page.wait_for_timeout(1000)
+        page = _tab(chrome, base, received)
         slider = page.locator("[data-testid='stSidebar']").get_by_role("slider").first
 
         def bytes_of(action: Any) -> int:
@@ -239,11 +242,7 @@ def run(quick: bool) -> dict[str, Any]:
         # A hosted demo: every byte between the browser and the server 50 ms late each
         # way (a loopback proxy; Chromium's network emulation leaves WebSockets alone).
         with DelayProxy(urlsplit(base).port, one_way_ms=50) as proxy:
-            far = chrome.new_page(viewport=VIEWPORT)
-            far.add_init_script(FLAG)
-            open_app(far, f"http://127.0.0.1:{proxy.port}", "model=class-prior-2d")
-            map_frame(far)
-            far.wait_for_timeout(1000)
+            far = _tab(chrome, f"http://127.0.0.1:{proxy.port}")
             far_canvas = far.locator(".map-canvas")
             far_slider = far.locator("[data-testid='stSidebar']").get_by_role("slider").first
             slow = percentiles(_press_to_paint(far, far_canvas, presses))

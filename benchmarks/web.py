@@ -1,29 +1,23 @@
 """First load on a phone and in Lighthouse, each beside a bare one-line Streamlit page
 (``python -m benchmarks --only web``).
 
-Two pages, each served by the same Streamlit in the same run: the app (``streamlit run
-app.py``) and a bare page (``st.write`` of one line with the repo's settings,
-`benchmarks.common.bare_server`): the framework's own floor. Two paths for each: the plain
-server, and behind ``deploy/nginx.conf`` rendered for loopback (`harness.nginx`).
+Two pages served by the same Streamlit in the same run: the app and the bare page
+(`benchmarks.common.bare_server`: the framework's own floor); two paths for each: the plain
+server and behind ``deploy/nginx.conf`` rendered for loopback (`harness.nginx`). Each server
+is visited once unthrottled first (models loaded, the compressed bundle ready).
 
-* Phone first visit (390×844 CSS px, touch, mobile user agent; a fresh context with the
-  cache disabled) under Chromium's network emulation (CDP
-  ``Network.emulateNetworkConditions``): "fast 4G" 9 Mbps down / 1.5 up, 60 ms latency,
-  and "slow 4G" 1.6 Mbps / 0.75, 150 ms. Seconds from navigation to the first digit the
-  map paints (its test-only log ``window.__cvaeTest.paints``; for the bare page the
-  first animation frame with its text on screen), and the bytes on the wire before it
-  (``encodedDataLength`` of HTTP responses finished by then plus the parts of unfinished
-  ones received; WebSocket frames, which the emulation does not throttle, counted apart).
-  Median of 3 visits (1 with ``--quick``).
-* Whole page: every byte of the fast-4G visit after scrolling to the bottom and the
-  network going quiet (nothing opened that a visitor did not open).
-* Lighthouse (npm ``lighthouse``, ``$CVAE_LIGHTHOUSE`` or on ``PATH``; Debian's Chromium
-  via ``CHROME_PATH``), mobile (its default: simulated slow 4G, 4× CPU slowdown) and
-  ``--preset=desktop``: performance, accessibility, LCP, CLS, TBT. Median of 3 runs (1
-  with ``--quick``: 8 runs instead of 24, about 10 minutes fewer).
-
-Each server is visited once, unthrottled, before anything is measured (models loaded;
-the app's compressed copy of the bundle, `cvae.compressed_static`, ready).
+* Phone first visit (390×844 CSS px, touch, mobile user agent, a fresh context, cache off)
+  under Chromium's network emulation: "fast 4G" 9 Mbps down / 1.5 up, 60 ms latency; "slow
+  4G" 1.6 / 0.75 Mbps, 150 ms. Seconds from navigation to the first digit the map paints
+  (its test log ``window.__cvaeTest.paints``; the bare page: the first animation frame with
+  its text), and the HTTP bytes on the wire before it (``encodedDataLength`` of responses
+  finished by then plus the received parts of unfinished ones; WebSocket frames, which the
+  emulation does not throttle, apart). Median of 3 visits (1 with ``--quick``).
+* Whole page: every byte of the fast-4G visit after scrolling to the bottom, once the
+  network is quiet.
+* Lighthouse (npm ``lighthouse``: ``$CVAE_LIGHTHOUSE`` or on ``PATH``; Debian's Chromium),
+  mobile (simulated slow 4G, 4× CPU slowdown) and ``--preset=desktop``: performance,
+  accessibility, LCP, CLS, TBT; median of 3 runs (1 with ``--quick``).
 """
 
 from __future__ import annotations
@@ -74,8 +68,6 @@ def lighthouse_command() -> str | None:
     return shutil.which("lighthouse")
 
 
-# --- servers -------------------------------------------------------------------------------
-
 def wait_compressed(base: str, timeout: float = 600.0) -> bool:
     """Wait until the server sends its main JS bundle compressed (False: it never did)."""
     html = urllib.request.urlopen(f"{base}/", timeout=30).read().decode()
@@ -93,24 +85,23 @@ def wait_compressed(base: str, timeout: float = 600.0) -> bool:
     return False
 
 
-# --- the phone visit -----------------------------------------------------------------------
-
 class Wire:
     """Bytes on the wire of one page visit, from CDP Network events."""
 
     def __init__(self, cdp: Any) -> None:
         self.start: float | None = None
-        self.finished: list[tuple[float, str, int]] = []
+        self.finished: list[tuple[float, str, int]] = []  # (time, request, bytes)
         self.received: list[tuple[float, str, int]] = []
-        self.frames: list[tuple[float, int]] = []
+        self.frames: list[tuple[float, str, int]] = []  # WebSocket frames
         self.last_event = time.monotonic()
+        for event, into, size in (
+                ("Network.loadingFinished", self.finished, lambda e: e["encodedDataLength"]),
+                ("Network.dataReceived", self.received, lambda e: e.get("encodedDataLength", 0)),
+                ("Network.webSocketFrameReceived", self.frames,
+                 lambda e: len(e["response"].get("payloadData", "")))):
+            cdp.on(event, lambda e, into=into, size=size: self._log(
+                into, (e["timestamp"], e.get("requestId", ""), int(size(e)))))
         cdp.on("Network.requestWillBeSent", self._sent)
-        cdp.on("Network.loadingFinished", lambda e: self._log(
-            self.finished, (e["timestamp"], e["requestId"], int(e["encodedDataLength"]))))
-        cdp.on("Network.dataReceived", lambda e: self._log(
-            self.received, (e["timestamp"], e["requestId"], int(e.get("encodedDataLength", 0)))))
-        cdp.on("Network.webSocketFrameReceived", lambda e: self._log(
-            self.frames, (e["timestamp"], len(e["response"].get("payloadData", "")))))
 
     def _sent(self, event: dict) -> None:
         if self.start is None and event.get("type") == "Document":
@@ -121,22 +112,24 @@ class Wire:
         into.append(item)
         self.last_event = time.monotonic()
 
+    def _end(self, until_s: float | None) -> float:
+        return float("inf") if until_s is None or self.start is None else self.start + until_s
+
     def http_bytes(self, until_s: float | None = None) -> int:
         """HTTP bytes received by ``until_s`` seconds after navigation (all: None)."""
-        end = float("inf") if until_s is None or self.start is None else self.start + until_s
+        end = self._end(until_s)
         done = {rid for t, rid, _ in self.finished if t <= end}
-        whole = sum(n for t, _, n in self.finished if t <= end)
-        partial = sum(n for t, rid, n in self.received if t <= end and rid not in done)
-        return whole + partial
+        return (sum(n for t, _, n in self.finished if t <= end)
+                + sum(n for t, rid, n in self.received if t <= end and rid not in done))
 
     def ws_bytes(self, until_s: float | None = None) -> int:
-        end = float("inf") if until_s is None or self.start is None else self.start + until_s
-        return sum(n for t, n in self.frames if t <= end)
+        return sum(n for t, _, n in self.frames if t <= self._end(until_s))
 
 
-def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
-                scroll: bool) -> dict[str, Any]:
-    """One cold phone visit under ``profile``: first digit (or text) painted and bytes."""
+def phone_visit(browser: Any, base: str, page_kind: str, profile: str | None,
+                scroll: bool = False) -> dict[str, Any]:
+    """One cold phone visit under ``profile`` (None: unthrottled): first digit (or text)
+    painted and the bytes before it; with ``scroll`` the whole page's bytes."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True,
@@ -147,7 +140,8 @@ def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-        cdp.send("Network.emulateNetworkConditions", {"offline": False, **PROFILES[profile]})
+        if profile:
+            cdp.send("Network.emulateNetworkConditions", {"offline": False, **PROFILES[profile]})
         wire = Wire(cdp)
         page.goto(f"{base}/", wait_until="commit", timeout=300_000)
         try:
@@ -168,34 +162,11 @@ def phone_visit(browser: Any, base: str, page_kind: str, profile: str,
                 page.wait_for_timeout(500)
                 if time.monotonic() - wire.last_event > 3:
                     break
-            out["whole_page_bytes"] = wire.http_bytes()
-            out["whole_page_ws_bytes"] = wire.ws_bytes()
+            out.update(whole_page_bytes=wire.http_bytes(), whole_page_ws_bytes=wire.ws_bytes())
         return out
     finally:
         context.close()
 
-
-def warm(browser: Any, base: str, page_kind: str, tries: int = 2) -> None:
-    """An unthrottled visit that paints (up to ``tries``): the server has loaded what a
-    visit needs."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(tries):
-        context = browser.new_context(viewport=PHONE)
-        try:
-            page = context.new_page()
-            page.add_init_script(MAP_FLAG if page_kind == "app" else BARE_WATCH)
-            page.goto(f"{base}/", timeout=300_000)
-            page.wait_for_function(FIRST_PAINT[page_kind], timeout=PAINT_TIMEOUT_MS)
-            return
-        except PlaywrightTimeout:
-            if attempt == tries - 1:
-                raise
-        finally:
-            context.close()
-
-
-# --- Lighthouse ----------------------------------------------------------------------------
 
 def lighthouse_run(command: str, url: str, form: str) -> dict[str, Any]:
     """One Lighthouse run (``form`` "mobile" or "desktop"): scores and the three metrics."""
@@ -236,13 +207,13 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-# --- the section ---------------------------------------------------------------------------
-
 def measure_page(browser: Any, base: str, page_kind: str, repeats: int,
                  lighthouse: str | None, lh_runs: int) -> dict[str, Any]:
     """Every figure of one page on one path."""
     print(f"[web]   {page_kind} at {base}", file=sys.stderr, flush=True)
-    warm(browser, base, page_kind)
+    for _ in range(2):  # unthrottled until it paints: the server loaded what a visit needs
+        if "error" not in phone_visit(browser, base, page_kind, None):
+            break
     result: dict[str, Any] = {}
     for profile in PROFILES:
         visits = [phone_visit(browser, base, page_kind, profile,

@@ -127,10 +127,12 @@ class RunResult:
 class StSession:
     """One simulated browser tab on a Streamlit app (``async with`` to connect/close)."""
 
-    def __init__(self, base_url: str, query_string: str = "") -> None:
+    def __init__(self, base_url: str, query_string: str = "",
+                 headers: dict[str, str] | None = None) -> None:
         check_loopback(base_url)
         self.url = stream_url(base_url)
         self.query_string = query_string
+        self.headers = headers or {}  # e.g. a route cookie for nginx
         self.page_script_hash = ""
         self.widgets: dict[str, Widget] = {}
         self.cache: dict[str, ForwardMsg] = {}
@@ -141,7 +143,8 @@ class StSession:
 
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"],
                                            max_size=None, open_timeout=30,
-                                           ping_interval=None, compression=None)
+                                           ping_interval=None, compression=None,
+                                           additional_headers=self.headers)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

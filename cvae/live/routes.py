@@ -211,9 +211,11 @@ def ready_endpoint(readiness: Readiness) -> Callable[[Request], Awaitable[Respon
 
 
 def _warmup_readiness() -> tuple[bool, dict[str, Any]]:
-    from cvae.serving import warmup
+    """The warm-up's readiness, with ``traces``: each loaded model's trace count."""
+    from cvae.serving import registry, warmup
 
-    return warmup.WARMUP.readiness()
+    ready, body = warmup.WARMUP.readiness()
+    return ready, {**body, "traces": registry.trace_counts()}
 
 
 def static_endpoint() -> Callable[[Request], Awaitable[Response]]:

@@ -88,6 +88,11 @@ def service(name: str) -> ModelService:
         return _services[key]
 
 
+def trace_counts() -> dict[str, int]:
+    """Times each loaded model's compiled graphs were traced, by bundle name (never loads)."""
+    return {Path(key).name: svc.trace_count() for key, svc in list(_services.items())}
+
+
 def judge() -> Any:
     """The shipped `cvae.judge.Judge` classifier, loaded once."""
     with _lock_for("<judge>"):

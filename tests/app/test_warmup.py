@@ -32,6 +32,7 @@ def picture_misses(svc: Any) -> int:
 
 def test_after_the_warm_up_a_first_visit_and_its_first_actions_draw_no_picture(monkeypatch):
     from cvae.live.points import REGISTRY_POINTS
+    from cvae.live.routes import _warmup_readiness
     from cvae.serving import registry
     from harness.apptest import run_app
 
@@ -39,6 +40,10 @@ def test_after_the_warm_up_a_first_visit_and_its_first_actions_draw_no_picture(m
     warm.run()
     assert warm.readiness()[0], warm.readiness()
     services = {name: registry.service(name) for name in (DEFAULT_RECIPE, STYLE)}
+    traces = _warmup_readiness()[1]["traces"]  # the served route's body adds trace counts
+    assert {name: traces.get(name) for name in services} == {
+        name: svc.core.trace_count() for name, svc in services.items()}
+    assert all(traces[name] > 0 for name in services), traces
     logs = {}
     for name, svc in services.items():
         assert REGISTRY_POINTS.cached(name) is not None  # the map's points file too

@@ -24,6 +24,7 @@ def test_a_real_server_runs_its_page_before_it_says_ready():
     with running_app(log, env=env, ready=True) as (base, _):
         body = json.loads(urllib.request.urlopen(f"{base}/cvae/ready").read())
     assert body["ready"] and body["pages"] == 2, body  # "?" and "?model=cvae-style-2d"
+    assert {DEFAULT_RECIPE, STYLE} <= set(body["traces"]), body  # each model's trace count
     text = (ARTIFACTS / log).read_text()
     assert "page run at ?:" in text and f"page run at ?model={STYLE}:" in text, text[-2000:]
     assert "Traceback" not in text, text[-2000:]
