@@ -275,12 +275,18 @@ function paintDigit(c, grey, x, y, live = true) {
   probe("paints", { x, y, live });
 }
 
-function resize(c) {
-  const { canvas, digitBox } = c.el;
+function resize(c, force = false) {
+  const { canvas } = c.el;
   const { layer } = c.paint;
   const dpr = window.devicePixelRatio || 1;
   const width = Math.max(200, Math.min(560, canvas.parentElement.clientWidth));
   const height = width;
+  // The page's layout settles in several steps while it loads: a step that leaves the map's
+  // size as it was must not reallocate the canvases and redraw the 10,000 points.
+  if (!force && c.paint.dpr === dpr && canvas.style.width === `${width}px`) {
+    markStacked(c);
+    return;
+  }
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;
   canvas.width = Math.round(width * dpr);
@@ -289,11 +295,15 @@ function resize(c) {
   layer.height = canvas.height;
   c.paint.dpr = dpr;
   showFrame(c, c.state.setSize(width, height));
-  // Stacked: the digit wrapped below the map (a narrow screen).
-  const below = digitBox.getBoundingClientRect().top >= canvas.getBoundingClientRect().bottom;
-  c.root.dataset.stacked = String(below);
+  markStacked(c);
   c.paint.layerDirty = true;
   schedule(c);
+}
+
+function markStacked(c) {  // whether the digit wrapped below the map (a narrow screen)
+  const { canvas, digitBox } = c.el;
+  const below = digitBox.getBoundingClientRect().top >= canvas.getBoundingClientRect().bottom;
+  c.root.dataset.stacked = String(below);
 }
 
 function showFrame(c, f) {  // the plot frame, for tests that aim at a view point
@@ -447,7 +457,7 @@ function update(c, view) {  // new view data from Python (each rerun)
     c.root.dataset.point = `${s.point[0].toFixed(3)},${s.point[1].toFixed(3)}`;
     if (view.image) paintDigit(c, base64Bytes(view.image), s.point[0], s.point[1], false);
   }
-  if (change.newBounds || change.newModel) resize(c);
+  if (change.newBounds || change.newModel) resize(c, true);
   announce(c);
   if (s.wantPoints(view.points)) showPoints(c, view.points);
   c.paint.layerDirty = c.paint.layerDirty || change.newBounds;
