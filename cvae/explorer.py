@@ -146,7 +146,7 @@ def build_view(core: Any, split: Split) -> ModelView:
     codes = core.encode(split.images, split.labels)[0].astype(np.float64)
     labels = np.asarray(split.labels, np.int64)
     directions = lt.principal_directions(codes, planes.PC_COUNT)
-    centres = core.prior_means if core.class_mean_prior else lt.class_centres(codes, labels)
+    centres = lt.view_centres(codes, labels, core.prior_means)
     for arr in (codes, labels, centres, directions):
         arr.setflags(write=False)  # shared between sessions: make accidental writes fail
     base = ModelView(name=core.name, latent=core.latent, class_mean_prior=core.class_mean_prior,

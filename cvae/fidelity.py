@@ -54,8 +54,9 @@ def measure(vae: Any, judge_path: Any = None) -> dict[str, Any]:
 
     split = load_test_split()
     codes = posterior_means(vae, split)
-    centres = (vae.class_means().numpy().astype(np.float64) if vae.class_mean_prior
-               else lt.class_centres(codes, np.asarray(split.labels, np.int64)))
+    centres = lt.view_centres(codes, np.asarray(split.labels, np.int64),
+                              vae.class_means().numpy().astype(np.float64)
+                              if vae.class_mean_prior else None)
     frame = lt.Frame(lt.principal_directions(codes)[:, :2])
     judge = judge_mod.load(judge_path) if judge_path else judge_mod.load()
     return class_fidelity(_decoder(vae), frame, centres, vae.class_mean_prior, judge)

@@ -98,6 +98,13 @@ def prior_samples(centre: np.ndarray | None, latent: int, count: int, seed: int)
     return eps + (0.0 if centre is None else centre)
 
 
+def view_centres(codes: np.ndarray, labels: np.ndarray,
+                 prior_means: np.ndarray | None) -> np.ndarray:
+    """The class centres the page draws around and fidelity measures at: a class-prior
+    model's learned prior means, else the mean code of each class."""
+    return prior_means if prior_means is not None else class_centres(codes, labels)
+
+
 def class_centres(codes: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.ndarray:
     """Mean code of each class ``[classes, L]`` (NaN rows for absent classes)."""
     codes = np.asarray(codes, np.float64)

@@ -21,7 +21,7 @@ def test_split():
 class _FakeCore:
     """Just what `build_view` reads of a core: fixed codes for the split."""
 
-    name, latent, class_mean_prior = "toy-6d", 6, False
+    name, latent, class_mean_prior, prior_means = "toy-6d", 6, False, None
 
     def __init__(self, codes: np.ndarray) -> None:
         self.codes = codes

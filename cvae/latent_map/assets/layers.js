@@ -27,7 +27,9 @@ export function ellipseOutline(e, sigma, frame) {
 // The view's ellipses, clipped to the plot frame; returns which were drawn ("of" names).
 export function drawEllipses(ctx, frame, view) {
   const drawn = [];
-  clipToFrame(ctx, frame, "11px sans-serif", "left");
+  clipToFrame(ctx, frame);
+  ctx.font = "11px sans-serif";
+  ctx.textAlign = "left";
   for (const e of view.ellipses || []) {
     const style = STYLE[e.of];
     if (!style) continue;
@@ -95,10 +97,7 @@ export function drawRegions(ctx, frame, layer) {
   if (!layer) return;
   const [ax, ay] = frame.toPx(layer.x0, layer.y1);
   const [bx, by] = frame.toPx(layer.x1, layer.y0);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(frame.left, frame.top, frame.width, frame.height);
-  ctx.clip();
+  clipToFrame(ctx, frame);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(layer.canvas, ax, ay, bx - ax, by - ay);
   ctx.restore();

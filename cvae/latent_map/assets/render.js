@@ -9,10 +9,7 @@ export function drawPointsLayer(layer, frame, points, colours, hidden, dpr) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, layer.width, layer.height);
   if (!points) return;
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(frame.left, frame.top, frame.width, frame.height);
-  ctx.clip();
+  clipToFrame(ctx, frame);
   const { xs, ys, labels } = points;
   // frame.toPx written out: 10,000 points, no array per point (a phone's first load).
   const sx = frame.width / (frame.x1 - frame.x0);
@@ -68,15 +65,12 @@ function star(ctx, x, y, r) {
   ctx.closePath();
 }
 
-// Save the context and clip what follows to the plot frame, in `font` aligned `align`
-// (the caller restores).
-export function clipToFrame(ctx, frame, font, align) {
+// Save the context and clip what follows to the plot frame (the caller restores).
+export function clipToFrame(ctx, frame) {
   ctx.save();
   ctx.beginPath();
   ctx.rect(frame.left, frame.top, frame.width, frame.height);
   ctx.clip();
-  ctx.font = font;
-  ctx.textAlign = align;
 }
 
 // A circle of `radius` px around pixel [px, py] (dashed when `dash` is given).
@@ -104,7 +98,9 @@ export function drawMap(canvas, layer, frame, view, point, dpr, layers = {}) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   axes(ctx, frame, view.titles);
   const drawn = layers.over ? layers.over(ctx) : undefined;
-  clipToFrame(ctx, frame, "bold 12px sans-serif", "center");
+  clipToFrame(ctx, frame);
+  ctx.font = "bold 12px sans-serif";
+  ctx.textAlign = "center";
   view.centres.forEach(([x, y], c) => {
     const [px, py] = frame.toPx(x, y);
     const r = c === view.digit ? 9 : 5;
