@@ -18,11 +18,6 @@ from harness.apptest import (
 )
 
 
-@pytest.fixture(scope="module")
-def default_app():
-    return run_app()
-
-
 def test_default_load_shows_everything_without_exceptions(default_app):
     at = default_app
     assert_healthy(at)

@@ -6,17 +6,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from harness.apptest import assert_healthy, run_app
+from harness.apptest import assert_healthy
 
 # Streamlit 1.67's frontend loads its remark-emoji plugin (265 kB) for Markdown matching this.
 EMOJI_SHORTCODE = re.compile(r":(?!material/|streamlit:)[\w+-][\w_+-]*:")
-
-
-@pytest.fixture(scope="module")
-def default_app():
-    return run_app()
 
 
 def test_training_curve_is_inline_svg_not_a_plotly_chart(default_app):
