@@ -21,12 +21,18 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 PAGES = {"default": "", "style": "model=cvae-style-2d&digit=3"}
 
 # True once the app's script starts running (a rerun), from the moment this is installed.
+# Counts every time the script state leaves "notRunning". A rerun first shows
+# "rerunRequested" (set as the key is handled); "running" alone can be missed when the
+# server's started and finished messages land in one render.
 WATCH_RUNS = """() => {
   window.__runs = 0;
   const app = document.querySelector("[data-testid='stApp']");
-  new MutationObserver(() => {
-    if (app.dataset.testScriptState === 'running') window.__runs += 1;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.oldValue === 'notRunning') window.__runs += 1;
+    }
+  }).observe(app, {attributes: true, attributeOldValue: true,
+                   attributeFilter: ['data-test-script-state']});
 }"""
 
 
