@@ -103,3 +103,33 @@ def test_every_icon_on_the_page_is_drawn_from_the_cut_icon_font(server, browser)
     assert names <= kept, f"icons the cut font lacks: {names - kept}"
     wide = [icon for icon in drawn if icon["width"] > 1.6 * icon["size"]]
     assert wide == [], f"icons drawn as letters: {wide}"
+
+
+MAP_MODULES = """() => performance.getEntriesByType('resource')
+  .filter((e) => /cvae\\/static\\/|BidiComponent/.test(e.name))
+  .map((e) => ({name: new URL(e.name).pathname + new URL(e.name).search,
+                initiator: e.initiatorType, start: e.startTime}))"""
+
+
+def test_the_map_modules_download_with_the_page_once_each(server, browser):
+    """The page's HTML preloads the map's first modules (`cvae.first_frame`): each is
+    fetched once, before Streamlit even asks for its custom-component code (not on
+    demand when the map mounts, Chromium's initiator "script"), and the map paints."""
+    from cvae.latent_map import first_paint_modules
+
+    context = browser.new_context(**SCREENS["phone"])
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.goto(f"{server}/")
+        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+        fetched = page.evaluate(MAP_MODULES)
+    finally:
+        context.close()
+    component = [f["start"] for f in fetched if "BidiComponent" in f["name"]]
+    assert len(component) == 1, fetched
+    for module in first_paint_modules():
+        times = [f for f in fetched if f["name"] == f"/{module}"]
+        assert len(times) == 1, f"{module} fetched {len(times)} times: {fetched}"
+        assert times[0]["initiator"] != "script" and times[0]["start"] < component[0], (
+            f"{module} fetched on demand, not preloaded: {fetched}")

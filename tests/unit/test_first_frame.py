@@ -1,12 +1,18 @@
 """The page shell (`cvae.first_frame`): Streamlit's own index.html, with the rule that keeps
-the app view hidden until its sidebar is there, at the page's path (and under a base path)."""
+the app view hidden until its sidebar is there and the latent map's first modules preloaded,
+at the page's path (and under a base path)."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from cvae.first_frame import FIRST_FRAME_CSS, index_route, streamlit_index
+from cvae import latent_map
+from cvae.first_frame import FIRST_FRAME_CSS, index_route, map_preloads, streamlit_index
+from cvae.live.routes import live_routes
 
 
 def test_page_is_streamlits_index_with_the_first_frame_rule_in_its_head():
@@ -16,9 +22,34 @@ def test_page_is_streamlits_index_with_the_first_frame_rule_in_its_head():
     assert answer.headers["content-type"].startswith("text/html")
     assert answer.headers["cache-control"] == "no-cache"  # as Streamlit sends it
     head = answer.text.split("</head>", 1)[0]
-    assert head.endswith(f"<style>{FIRST_FRAME_CSS}</style>")
+    added = f"<style>{FIRST_FRAME_CSS}</style>{map_preloads()}"
+    assert head.endswith(added)
     original = streamlit_index().read_text(encoding="utf-8")
-    assert answer.text.replace(f"<style>{FIRST_FRAME_CSS}</style>", "") == original
+    assert answer.text.replace(added, "") == original
+
+
+def test_page_preloads_the_map_module_the_loader_imports_and_each_module_it_imports():
+    """The preloaded addresses are the ones the browser then imports (else it would fetch
+    twice): main.js as the inline loader names it, and main.js's static imports resolved
+    against the static route; each is served."""
+    hrefs = re.findall(r'<link rel="modulepreload" href="([^"]+)">', map_preloads())
+    main = f'"{hrefs[0]}"'
+    assert hrefs[0].startswith("cvae/static/main.js?v=") and main in latent_map.loader_js()
+    source = (latent_map.ASSETS / "main.js").read_text(encoding="utf-8")
+    imported = set(re.findall(r'^import [^;]*?"\./(\w+\.js)";', source, re.M))
+    assert {"geometry.js", "render.js", "transport.js"} <= imported
+    assert sorted(hrefs[1:]) == sorted(f"cvae/static/{name}" for name in imported)
+    assert "cvae/static/layers.js" not in hrefs  # a lazy import: fetched when first needed
+    client = TestClient(Starlette(routes=live_routes("")))
+    for href in hrefs:
+        answer = client.get(f"/{href}")
+        assert answer.status_code == 200, href
+        assert "javascript" in answer.headers["content-type"]
+
+
+def test_page_preloads_nothing_when_the_components_are_off(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CVAE_NO_COMPONENTS", "1")
+    assert map_preloads() == ""
 
 
 def test_page_route_follows_the_base_path():
