@@ -27,8 +27,6 @@ from urllib.parse import urlsplit
 
 from benchmarks.common import percentiles
 
-# A restarted server warms the default model only (the page the restart row opens).
-WARM_DEFAULT = {"CVAE_WARM_MODELS": "class-prior-2d"}
 FLAG = """window.__cvaeTest = {paints: [], pointer: [], keys: []};
 document.addEventListener('keydown', () => window.__cvaeTest.keys.push(performance.now()),
                           true);"""
@@ -153,35 +151,28 @@ def restart(chrome: Any, seconds: float = 5.0) -> dict[str, Any]:
     """The live channel across a server restart on the same port (see the docstring)."""
     from harness.browser import VIEWPORT, open_app
     from harness.latent_map import map_frame
-    from harness.paths import ARTIFACTS
-    from harness.server import free_port, start_server, stop_server, wait_ready
+    from harness.server import SamePortApp
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc = start_server(port, log=ARTIFACTS / "benchmark-restart-1.log", env=WARM_DEFAULT)
-    page = chrome.new_page(viewport=VIEWPORT)
-    try:
-        wait_ready(base, proc)
-        page.add_init_script(FLAG)
-        open_app(page, base, "model=class-prior-2d")
-        page.evaluate("window.__notReloaded = true")
-        _drag(page, map_frame(page), 1.0)
-        stop_server(proc)
-        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
-        proc = start_server(port, log=ARTIFACTS / "benchmark-restart-2.log", env=WARM_DEFAULT)
-        wait_ready(base, proc)
-        run, log = _circle(page, map_frame(page), seconds)
-        paints = [p["t"] - run["t0"] for p in log["paints"]]
-        per_s = [sum(1 for t in paints if k * 1000 <= t < (k + 1) * 1000)
-                 for k in range(int(seconds))]
-        return {"restart_paints_per_s": per_s,
-                "restart_first_paint_ms": min(paints) if paints else None,
-                "restart_50_per_s_within_5s": max(per_s, default=0) >= 50,
-                "restart_page_reloaded": not page.evaluate("window.__notReloaded === true")}
-    finally:
-        page.close()
-        stop_server(proc)
+    with SamePortApp("benchmark-restart") as app:
+        page = chrome.new_page(viewport=VIEWPORT)
+        try:
+            page.add_init_script(FLAG)
+            open_app(page, app.base)  # the default model: the one the restart warms
+            page.evaluate("window.__notReloaded = true")
+            _drag(page, map_frame(page), 1.0)
+            app.stop()
+            page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+            app.start()
+            run, log = _circle(page, map_frame(page), seconds)
+            reloaded = not page.evaluate("window.__notReloaded === true")
+        finally:
+            page.close()
+    paints = [p["t"] - run["t0"] for p in log["paints"]]
+    per_s = [sum(1 for t in paints if k * 1000 <= t < (k + 1) * 1000) for k in range(int(seconds))]
+    return {"restart_paints_per_s": per_s,
+            "restart_first_paint_ms": min(paints) if paints else None,
+            "restart_50_per_s_within_5s": max(per_s, default=0) >= 50,
+            "restart_page_reloaded": reloaded}
 
 
 def run(quick: bool) -> dict[str, Any]:

@@ -101,3 +101,39 @@ def wait_ready(base_url: str, proc: subprocess.Popen | None, timeout: float = 60
     """Block until the app's readiness route ``/cvae/ready`` answers 200 (its warm-up is
     done); returns the seconds waited."""
     return wait_for(base_url, "/cvae/ready", proc, timeout)
+
+
+class SamePortApp:
+    """``streamlit run app.py`` that can be stopped and started again on one port, as a
+    visitor's open page sees a restart; it warms only ``model`` (the default model, the one
+    the page opens), so it is ready in seconds. Logs: ``<log_stem>-1.log``, ``-2.log``, ..."""
+
+    def __init__(self, log_stem: str, model: str | None = None) -> None:
+        from cvae.recipes import DEFAULT_RECIPE
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._env = {"CVAE_WARM_MODELS": model or DEFAULT_RECIPE}
+        self._log_stem, self._starts = log_stem, 0
+        self._proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start it and wait until it is ready."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self._starts += 1
+        self._proc = start_server(self.port, log=ARTIFACTS / f"{self._log_stem}-{self._starts}"
+                                  ".log", env=self._env)
+        wait_ready(self.base, self._proc)
+
+    def stop(self) -> None:
+        """Stop it (nothing when it is not running)."""
+        if self._proc is not None:
+            stop_server(self._proc)
+            self._proc = None
+
+    def __enter__(self) -> SamePortApp:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

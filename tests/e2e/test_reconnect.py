@@ -12,14 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cvae.recipes import DEFAULT_RECIPE
 from harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
 from harness.latent_map import TEST_FLAG, drag_circle, map_frame
-from harness.paths import ARTIFACTS
-from harness.server import free_port, start_server, stop_server, wait_ready
+from harness.server import SamePortApp
 
-# A restarted server warms the page's default model only: ready in seconds, not a minute.
-WARM_DEFAULT = {"CVAE_WARM_MODELS": DEFAULT_RECIPE}
 # Streamlit's own page socket: every state it goes through from now on.
 WATCH_PAGE_SOCKET = """() => {
   window.__pageStates = [];
@@ -71,42 +67,35 @@ def exact(page) -> bool:
 
 def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
     require_chromium()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-1.log", env=WARM_DEFAULT)
     context = browser.new_context(viewport=VIEWPORT)
-    try:
-        wait_ready(base, proc)
-        page = context.new_page()
-        page.add_init_script(TEST_FLAG)
-        open_app(page, base)  # the default model: the one a restarted server warms up
-        page.evaluate("window.__notReloaded = true")
-        frame = map_frame(page)
-        assert len(drag(page, frame, 10, 30)) >= 10
-        assert page.locator(".cvae-map").get_attribute("data-live") == "live"
+    with SamePortApp("streamlit-server-restart") as app:
+        try:
+            page = context.new_page()
+            page.add_init_script(TEST_FLAG)
+            open_app(page, app.base)  # the default model: the one a restarted server warms up
+            page.evaluate("window.__notReloaded = true")
+            frame = map_frame(page)
+            assert len(drag(page, frame, 10, 30)) >= 10
+            assert page.locator(".cvae-map").get_attribute("data-live") == "live"
 
-        page.evaluate(WATCH_PAGE_SOCKET)
-        stop_server(proc)
-        page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
-        assert "Reconnecting" in page.locator(".map-live").inner_text()
-        proc = start_server(port, log=ARTIFACTS / "streamlit-server-restart-2.log",
-                            env=WARM_DEFAULT)
-        wait_ready(base, proc)
-        back = time.monotonic()
-        wait_page_back(page)
+            page.evaluate(WATCH_PAGE_SOCKET)
+            app.stop()
+            page.wait_for_selector(".cvae-map[data-live='reconnecting']", timeout=30_000)
+            assert "Reconnecting" in page.locator(".map-live").inner_text()
+            app.start()
+            back = time.monotonic()
+            wait_page_back(page)
 
-        page.evaluate("window.__cvaeTest.paints = []")  # from here on: live decodes only
-        paints = drag(page, map_frame(page), 50, 60)
-        assert len(paints) >= 50, f"{len(paints)} digits painted after the restart"
-        page.wait_for_selector(".cvae-map[data-live='live']", timeout=10_000)
-        assert exact(page), "a painted digit is not of a position the pointer was at"
-        assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
-        print(f"50 live decodes painted {time.monotonic() - back:.1f} s after the "
-              "restarted server said it was ready (the page's own reconnect first)")
-    finally:
-        context.close()
-        stop_server(proc)
+            page.evaluate("window.__cvaeTest.paints = []")  # from here on: live decodes only
+            paints = drag(page, map_frame(page), 50, 60)
+            assert len(paints) >= 50, f"{len(paints)} digits painted after the restart"
+            page.wait_for_selector(".cvae-map[data-live='live']", timeout=10_000)
+            assert exact(page), "a painted digit is not of a position the pointer was at"
+            assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+            print(f"50 live decodes painted {time.monotonic() - back:.1f} s after the "
+                  "restarted server said it was ready (the page's own reconnect first)")
+        finally:
+            context.close()
 
 
 def test_reconnect_behind_nginx_after_the_serving_replica_dies(browser, tmp_path):
