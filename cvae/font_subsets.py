@@ -25,9 +25,10 @@ TEXT_FONT = re.compile(r"SourceSansVF-(Upright|Italic)\.ttf\.[\w-]+\.woff2$")
 TEXT_CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x250),  # Basic Latin, Latin-1, Ext. A, B
                    *range(0x370, 0x400),                     # Greek (σ, μ)
                    *range(0x2000, 0x2070),                   # punctuation (– — … ‘ ’ “ ”)
+                   *range(0x2070, 0x20D0),                   # super-, subscripts (z₁), €
                    *range(0x2100, 0x2200),                   # letterlike, arrows (→)
                    *range(0x2200, 0x2300)]                   # mathematical operators (≤ ± ∈)
-VERSION = "1"  # part of the compressed copy's name: a new cut makes a new copy
+VERSION = "2"  # part of the compressed copy's name: a new cut makes a new copy
 
 
 def streamlit_icons(bundle: Path) -> frozenset[str]:

@@ -42,7 +42,7 @@ def test_the_text_font_keeps_the_characters_the_page_writes():
     cut = font_subsets.cut(path, streamlit_bundle())
     font = TTFont(io.BytesIO(cut))
     kept = set(font.getBestCmap())
-    page_text = "Latent point ×15 · test ELBO −95.3 nats ≤ σ μ ± → “digit” – …é"
+    page_text = "Latent point ×15 · test ELBO −95.3 nats ≤ σ μ ± → “digit” – …é z₁ z₂"
     assert {ord(c) for c in page_text if c != " "} - kept == set()
     assert ord("Ж") not in kept and ord("中") not in kept  # a fallback font draws these
     assert "fvar" in font  # still one variable font for every weight
