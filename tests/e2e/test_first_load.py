@@ -8,6 +8,8 @@ import gzip
 import re
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -27,6 +29,21 @@ def get(url: str, **headers: str) -> tuple[dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=60) as r:
         return {k.lower(): v for k, v in r.headers.items()}, r.read()
+
+
+@contextmanager
+def first_paint(browser, url: str, screen: str) -> Iterator:
+    """A fresh visit to ``url`` on ``screen`` (layout shifts recorded from the start), once
+    the map has painted its first digit; closed on exit."""
+    context = browser.new_context(**SCREENS[screen])
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.goto(url)
+        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+        yield page
+    finally:
+        context.close()
 
 
 def test_main_bundle_is_sent_gzipped_and_decompresses_to_the_file(server):
@@ -50,17 +67,10 @@ def test_main_bundle_is_sent_gzipped_and_decompresses_to_the_file(server):
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 def test_first_screen_does_not_shift_while_loading(server, browser, screen):
-    context = browser.new_context(**SCREENS[screen])
-    try:
-        page = context.new_page()
-        page.add_init_script(SHIFTS)
-        page.goto(f"{server}/")
-        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+    with first_paint(browser, f"{server}/", screen) as page:
         page.wait_for_timeout(2000)  # late images, fonts, the test digits' layer
         shifts = page.evaluate("window.__shifts")
-        assert sum(shifts) <= 0.1, f"layout shifts while loading: {shifts}"
-    finally:
-        context.close()
+    assert sum(shifts) <= 0.1, f"layout shifts while loading: {shifts}"
 
 
 ICONS_DRAWN = """async () => {
@@ -87,17 +97,10 @@ def test_every_icon_on_the_page_is_drawn_from_the_cut_icon_font(server, browser)
     kept = font_subsets.icon_names(body)
     assert "download" in kept and len(body) < icon_path.stat().st_size / 20
 
-    context = browser.new_context(**SCREENS["laptop"])
-    try:
-        page = context.new_page()
-        page.add_init_script(SHIFTS)
-        page.goto(f"{server}/?model=cvae-style-2d")
-        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+    with first_paint(browser, f"{server}/?model=cvae-style-2d", "laptop") as page:
         page.get_by_text("How it was made (full config)").click()  # an expander's chevron
         page.wait_for_timeout(1500)
         drawn = page.evaluate(ICONS_DRAWN)
-    finally:
-        context.close()
     names = {icon["name"] for icon in drawn}
     assert {"download", "keyboard_double_arrow_left"} <= names  # buttons and the sidebar
     assert names <= kept, f"icons the cut font lacks: {names - kept}"
@@ -117,15 +120,8 @@ def test_the_map_modules_download_with_the_page_once_each(server, browser):
     demand when the map mounts, Chromium's initiator "script"), and the map paints."""
     from cvae.latent_map import first_paint_modules
 
-    context = browser.new_context(**SCREENS["phone"])
-    try:
-        page = context.new_page()
-        page.add_init_script(SHIFTS)
-        page.goto(f"{server}/")
-        page.wait_for_function("window.__cvaeTest.paints.length > 0", timeout=180_000)
+    with first_paint(browser, f"{server}/", "phone") as page:
         fetched = page.evaluate(MAP_MODULES)
-    finally:
-        context.close()
     component = [f["start"] for f in fetched if "BidiComponent" in f["name"]]
     assert len(component) == 1, fetched
     for module in first_paint_modules():
