@@ -123,7 +123,11 @@ class SamePortApp:
         self._starts += 1
         self._proc = start_server(self.port, log=ARTIFACTS / f"{self._log_stem}-{self._starts}"
                                   ".log", env=self._env)
-        wait_ready(self.base, self._proc)
+        try:
+            wait_ready(self.base, self._proc)
+        except BaseException:  # never ready: stopped here (a `with` does not exit what
+            self.stop()        # failed to enter)
+            raise
 
     def stop(self) -> None:
         """Stop it (nothing when it is not running)."""

@@ -20,8 +20,8 @@ from harness.latent_map import map_frame
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 PAGES = {"default": "", "style": "model=cvae-style-2d&digit=3"}
 
-# True once the app's script starts running (a rerun), from the moment this is installed.
-# Counts every time the script state leaves "notRunning". A rerun first shows
+# Counts the app's runs from the moment this is installed: every time the script state
+# leaves "notRunning". A rerun first shows
 # "rerunRequested" (set as the key is handled); "running" alone can be missed when the
 # server's started and finished messages land in one render.
 WATCH_RUNS = """() => {

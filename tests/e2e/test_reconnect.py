@@ -67,8 +67,8 @@ def exact(page) -> bool:
 
 def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
     require_chromium()
-    context = browser.new_context(viewport=VIEWPORT)
     with SamePortApp("streamlit-server-restart") as app:
+        context = browser.new_context(viewport=VIEWPORT)
         try:
             page = context.new_page()
             page.add_init_script(TEST_FLAG)

@@ -55,3 +55,14 @@ def test_main_imports_every_module_of_its_first_load_itself():
         deeper = set(IMPORT.findall((ASSETS / name).read_text(encoding="utf-8")))
         assert deeper <= first, f"{name} imports {deeper - first}, not imported by main.js"
     assert not {"hover.js", "layers.js"} & first  # loaded when first needed
+
+
+def test_the_page_preloads_main_and_exactly_its_static_imports():
+    """What the page's HTML preloads (`cvae.first_frame`): main.js, then each module it
+    imports statically, none twice."""
+    from cvae.latent_map import STATIC_PATH, first_paint_modules, main_module
+
+    first = IMPORT.findall((ASSETS / "main.js").read_text(encoding="utf-8"))
+    modules = first_paint_modules()
+    assert modules[0] == main_module() and len(modules) == len(set(modules))
+    assert sorted(modules[1:]) == sorted(f"{STATIC_PATH}/{name}" for name in first)
