@@ -70,6 +70,15 @@ CIRCLE_DRAG = """async ([cx, cy, rx, ry, speed, seconds, count]) => {
 }"""
 
 
+
+def as_sent(p: dict) -> tuple[float, float]:
+    """A logged map position ``{x, y}`` as the live channel carries it (float32:
+    `cvae.live.protocol.HEADER`): a painted decode's echoed point equals exactly the
+    pointer position it answers (rounding the double and its float32 echo to a few
+    decimals can land on two sides of a step)."""
+    return float(np.float32(p["x"])), float(np.float32(p["y"]))
+
+
 def drag_circle(page: Any, frame: dict, seconds: float, radius: float = 0.3,
                 speed: float = 2.0, count: int = 0, centre: tuple[float, float] | None = None,
                 clear_log: bool = False) -> tuple[dict, dict]:

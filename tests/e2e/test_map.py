@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
-from harness.latent_map import TEST_FLAG, map_frame, to_page
+from harness.latent_map import TEST_FLAG, as_sent, map_frame, to_page
 from harness.server import running_app
 
 RAF_DRAG = """async ([cx, cy, r, frames, type]) => {
@@ -55,9 +55,9 @@ def test_a_drag_shows_exact_decodes_and_its_release_sets_the_sliders(map_page):
     test = page.evaluate("window.__cvaeTest")
     live = [p for p in test["paints"][1:]]
     assert len(live) >= 10, "the digit did not follow the drag"
-    sent = {(round(p["x"], 4), round(p["y"], 4)) for p in test["pointer"]}
+    sent = {as_sent(p) for p in test["pointer"]}
     for paint in live:  # every painted decode is of a position the pointer was at
-        assert (round(paint["x"], 4), round(paint["y"], 4)) in sent
+        assert as_sent(paint) in sent
     before = query(page)
     page.mouse.up()
     after = wait_point_in_url(page, before)

@@ -10,7 +10,7 @@ import pytest
 
 from cvae.data import load_test_split
 from harness.browser import open_app, wait_idle
-from harness.latent_map import TEST_FLAG, fetch_points, map_frame, to_page
+from harness.latent_map import TEST_FLAG, as_sent, fetch_points, map_frame, to_page
 
 MAP_ROOT = ("[...document.querySelectorAll('[data-testid=\"stBidiComponentIsolated\"]')]"
             ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('.cvae-map'))"
@@ -113,11 +113,11 @@ def test_wheel_zoom_changes_the_view_and_a_drag_after_it_decodes_the_pointer_pos
     hits = sum(1 for p in logged if any(abs(p[0] - e[0]) <= tol and abs(p[1] - e[1]) <= tol
                                         for e in expected))
     assert hits == len(logged), "a drag after the zoom asked for a point not under the pointer"
-    asked = {(round(p["x"], 4), round(p["y"], 4)) for p in test["pointer"]}
+    asked = {as_sent(p) for p in test["pointer"]}
     live = test["paints"]
     assert len(live) >= 10
     for paint in live:  # every painted decode is of a position the pointer was at
-        assert (round(paint["x"], 4), round(paint["y"], 4)) in asked
+        assert as_sent(paint) in asked
 
     page.get_by_role("button", name="Reset zoom").click()
     page.wait_for_timeout(300)

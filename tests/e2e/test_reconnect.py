@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.browser import VIEWPORT, open_app, require_chromium, wait_idle
-from harness.latent_map import TEST_FLAG, drag_circle, map_frame
+from harness.latent_map import TEST_FLAG, as_sent, drag_circle, map_frame
 from harness.server import SamePortApp
 
 # Streamlit's own page socket: every state it goes through from now on.
@@ -61,8 +61,8 @@ def exact(page) -> bool:
     the pointer was at (a release's rerun repaints the committed point, at the sliders'
     rounding: not a live decode)."""
     log = page.evaluate("window.__cvaeTest")
-    sent = {(round(p["x"], 4), round(p["y"], 4)) for p in log["pointer"]}
-    return all((round(p["x"], 4), round(p["y"], 4)) in sent for p in log["paints"] if p["live"])
+    sent = {as_sent(p) for p in log["pointer"]}
+    return all(as_sent(p) in sent for p in log["paints"] if p["live"])
 
 
 def test_reconnect_after_a_server_restart_paints_live_decodes_again(browser):
